@@ -62,10 +62,16 @@ export type Expectation =
       eq?: Arg;
       ne?: Arg;
       /** Every byte read equals `byte`, or follows `pattern`. */
-      bytes?: { byte?: number; pattern?: 'index8' | 'index32' };
+      bytes?: BytesMatch;
       /** Equality of named fields of a record result. */
       fields?: Record<string, Arg>;
     };
+
+/** Every byte equals `byte`, or the bytes follow `pattern` (see mem_write). */
+export interface BytesMatch {
+  byte?: Arg;
+  pattern?: 'index8' | 'index32';
+}
 
 export type Step =
   | OpStep
