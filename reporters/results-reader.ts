@@ -1,0 +1,112 @@
+// Reads a results directory (or a results.json file) written by primeci or by
+// IGT's igt_runner into the one results model every reporter works on.
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { STATUSES, type TestrunResult } from '../runner/results/igt.ts';
+
+/** Bad or unreadable results input; the message names the file. */
+export class ResultsError extends Error {
+  override name = 'ResultsError';
+}
+
+const timeAttribute = z.object({
+  __type__: z.literal('TimeAttribute').default('TimeAttribute'),
+  start: z.number(),
+  end: z.number(),
+});
+
+const noTime = { __type__: 'TimeAttribute' as const, start: 0, end: 0 };
+
+// igt_runner leaves out/err/dmesg/time away for tests that never ran.
+const testResult = z.object({
+  out: z.string().default(''),
+  err: z.string().default(''),
+  dmesg: z.string().default(''),
+  'dmesg-warnings': z.string().optional(),
+  result: z.enum(STATUSES),
+  time: timeAttribute.default(noTime),
+  'igt-version': z.string().optional(),
+});
+
+const totals = z.object(Object.fromEntries(STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<
+  (typeof STATUSES)[number],
+  z.ZodNumber
+>);
+
+const testrunResult = z.object({
+  __type__: z.literal('TestrunResult'),
+  results_version: z.literal(10),
+  name: z.string(),
+  uname: z.string().default(''),
+  cmdline: z.array(z.string()).optional(),
+  time_elapsed: timeAttribute.default(noTime),
+  tests: z.record(z.string(), testResult),
+  totals: z.record(z.string(), totals).default({}),
+  runtimes: z.record(z.string(), z.object({ time: timeAttribute })).default({}),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+
+/** zod's issue list as "at PATH: message" lines a user can act on. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => `  at ${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .join('\n');
+}
+
+/** igt_runner's metadata.txt: `key : value` lines. */
+export function parseMetadataTxt(text: string): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const sep = line.indexOf(' : ');
+    if (sep > 0) metadata[line.slice(0, sep).trim()] = line.slice(sep + 3).trim();
+  }
+  return metadata;
+}
+
+async function resultsJsonPath(path: string): Promise<string> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new ResultsError(`${path}: no such results directory or results.json file`);
+  }
+  return info.isDirectory() ? join(path, 'results.json') : path;
+}
+
+async function readMetadataTxt(dir: string): Promise<Record<string, string> | undefined> {
+  try {
+    return parseMetadataTxt(await readFile(join(dir, 'metadata.txt'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads `results.json` from a results directory, or the given JSON file.
+ * IGT's own results.json has no `metadata`: metadata.txt beside it is used.
+ */
+export async function readResults(path: string): Promise<TestrunResult> {
+  const file = await resultsJsonPath(path);
+  let text;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : String(error);
+    throw new ResultsError(`${file}: cannot read results: ${reason}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ResultsError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = testrunResult.safeParse(json);
+  if (!parsed.success) {
+    throw new ResultsError(`${file}: not an IGT results.json (results_version 10):\n${describeIssues(parsed.error.issues)}`);
+  }
+  const results: TestrunResult = parsed.data;
+  results.metadata ??= await readMetadataTxt(dirname(file));
+  return results;
+}
