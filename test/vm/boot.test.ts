@@ -1,0 +1,61 @@
+// Boots Debian's packaged kernel in QEMU with a trivial job: the harness's
+// whole path (initramfs, 9p shares, modules, job status, guest identity).
+import t from 'tap';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vmTestGate } from '../../vm/availability.ts';
+import { packagedKernel, vmCacheDir } from '../../vm/kernel.ts';
+import { buildInitramfs } from '../../vm/initramfs.ts';
+import { runVmJob } from '../../vm/job.ts';
+
+const gate = vmTestGate();
+
+t.test('a trivial job runs in the guest', { skip: gate.skip }, async (t) => {
+  if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
+  const kernel = packagedKernel();
+  if (!kernel.ok) return t.fail(kernel.error);
+  const initrd = buildInitramfs(kernel.value, vmCacheDir());
+  if (!initrd.ok) return t.fail(initrd.error);
+  const out = mkdtempSync(join(tmpdir(), 'primeci-vm-test-'));
+  const lines: string[] = [];
+  const run = await runVmJob({
+    kernel: kernel.value,
+    initrd: initrd.value,
+    shares: [out],
+    script: `cat /sys/kernel/debug/dri/*/name > ${out}/drivers; node -e 'process.stdout.write(process.version)' > ${out}/node; exit 7\n`,
+    silenceMs: 60_000,
+    timeoutMs: 180_000,
+    consoleLog: join(out, 'console.log'),
+    onLine: (line) => lines.push(line),
+  });
+  t.same(run.end.kind === 'poweroff' && run.end.jobStatus, 7, 'the job\'s exit status comes back');
+  t.equal(run.guest?.release, kernel.value.release, 'the guest runs the packaged kernel');
+  t.match(run.guest?.version ?? '', /^Linux version /);
+  t.equal(readFileSync(join(out, 'node'), 'utf8'), process.version, 'the host\'s node runs in the guest');
+  const drivers = readFileSync(join(out, 'drivers'), 'utf8');
+  t.match(drivers, /^vgem /m, 'vgem is loaded');
+  t.match(drivers, /^cirrus /m, 'cirrus drives the second device');
+  t.ok(existsSync(join(out, 'console.log')));
+  t.ok(lines.some((line) => line.startsWith('primeci-vm: guest up')));
+});
+
+t.test('a silent guest is killed', { skip: gate.skip }, async (t) => {
+  if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
+  const kernel = packagedKernel();
+  if (!kernel.ok) return t.fail(kernel.error);
+  const initrd = buildInitramfs(kernel.value, vmCacheDir());
+  if (!initrd.ok) return t.fail(initrd.error);
+  const out = mkdtempSync(join(tmpdir(), 'primeci-vm-test-'));
+  const run = await runVmJob({
+    kernel: kernel.value,
+    initrd: initrd.value,
+    shares: [],
+    script: 'echo started; sleep 600\n',
+    silenceMs: 8_000,
+    timeoutMs: 180_000,
+    consoleLog: join(out, 'console.log'),
+  });
+  t.equal(run.end.kind, 'silent');
+  t.match(readFileSync(join(out, 'console.log'), 'utf8'), /started/);
+});

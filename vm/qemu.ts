@@ -1,0 +1,102 @@
+// One boot of the guest in QEMU, watched like igt_runner watches a test
+// machine: the console is streamed to a log, and a guest that stays silent too
+// long (a deadlocked kernel, a hung test) or overruns its time is killed.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+
+export interface Share {
+  /** Host folder, mounted at the same path in the guest. */
+  path: string;
+}
+
+export interface BootOptions {
+  image: string;
+  initrd: string;
+  shares: Share[];
+  /** Folder (also shared) where the guest finds job.sh and leaves its status. */
+  control: string;
+  /** Kill the guest after this long without a console line. */
+  silenceMs: number;
+  /** Kill the guest after this long in all. */
+  timeoutMs: number;
+  /** Append the console here. */
+  consoleLog: string;
+  /** Add the cirrus VGA device, a second DRM driver for cross-device PRIME. */
+  cirrus: boolean;
+  memoryMb?: number;
+  onLine?: (line: string) => void;
+}
+
+export type BootEnd =
+  | { kind: 'poweroff'; jobStatus: number | undefined; ms: number }
+  | { kind: 'silent' | 'timeout'; ms: number }
+  | { kind: 'qemu-failed'; code: number | null; stderr: string; ms: number };
+
+const JOB_EXIT = /^primeci-vm: job exit (\d+)/;
+
+export function qemuArgs(o: BootOptions): string[] {
+  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', `primeci.control=${o.control}`];
+  const args = [
+    '-accel', 'tcg', '-m', String(o.memoryMb ?? 1024), '-smp', '2',
+    '-nodefaults', '-display', 'none', '-no-reboot', '-monitor', 'none',
+    '-serial', 'stdio', '-kernel', o.image, '-initrd', o.initrd,
+  ];
+  if (o.cirrus) args.push('-device', 'cirrus-vga');
+  o.shares.forEach((share, i) => {
+    args.push('-virtfs', `local,path=${share.path},mount_tag=share${i},security_model=none`);
+    cmdline.push(`primeci.share=share${i}:${share.path}`);
+  });
+  args.push('-append', cmdline.join(' '));
+  return args;
+}
+
+/** Shared paths go on the kernel command line and into -virtfs options. */
+export function badSharePath(path: string): string | undefined {
+  if (/[\s,:]/.test(path)) return `cannot share ${path} with the VM: the path contains a space, comma or colon`;
+  return undefined;
+}
+
+export function boot(o: BootOptions): Promise<BootEnd> {
+  const started = Date.now();
+  const ms = () => Date.now() - started;
+  const log = createWriteStream(o.consoleLog, { flags: 'a' });
+  const qemu = spawn('qemu-system-x86_64', qemuArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let jobStatus: number | undefined;
+  let stderr = '';
+  let killedFor: 'silent' | 'timeout' | undefined;
+  const kill = (why: 'silent' | 'timeout') => {
+    killedFor ??= why;
+    qemu.kill('SIGKILL');
+  };
+  let silence = setTimeout(() => kill('silent'), o.silenceMs);
+  const overall = setTimeout(() => kill('timeout'), o.timeoutMs);
+  let partial = '';
+  qemu.stdout.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    clearTimeout(silence);
+    silence = setTimeout(() => kill('silent'), o.silenceMs);
+    const lines = (partial + chunk.toString('utf8')).split(/\r?\n/);
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const exit = JOB_EXIT.exec(line);
+      if (exit) jobStatus = Number(exit[1]);
+      o.onLine?.(line);
+    }
+  });
+  qemu.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  return new Promise((resolveEnd) => {
+    const finish = (end: BootEnd) => {
+      clearTimeout(silence);
+      clearTimeout(overall);
+      log.end(() => resolveEnd(end));
+    };
+    qemu.on('error', (err) => finish({ kind: 'qemu-failed', code: null, stderr: err.message, ms: ms() }));
+    qemu.on('close', (code) => {
+      if (killedFor) finish({ kind: killedFor, ms: ms() });
+      else if (code === 0) finish({ kind: 'poweroff', jobStatus, ms: ms() });
+      else finish({ kind: 'qemu-failed', code, stderr: stderr.trim(), ms: ms() });
+    });
+  });
+}
