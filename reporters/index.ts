@@ -4,11 +4,12 @@ import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { TestrunResult } from '../runner/results/igt.ts';
 import type { Report, ReportContext, Reporter } from './reporter.ts';
+import { ReportInputError } from './errors.ts';
 
 export type { Report, ReportContext, Reporter } from './reporter.ts';
 
 /** A reporter asked for that does not exist, or a report that cannot be written. */
-export class ReportError extends Error {
+export class ReportError extends ReportInputError {
   override name = 'ReportError';
 }
 

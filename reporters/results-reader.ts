@@ -4,9 +4,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { STATUSES, type TestrunResult } from '../runner/results/igt.ts';
+import { ReportInputError } from './errors.ts';
 
 /** Bad or unreadable results input; the message names the file. */
-export class ResultsError extends Error {
+export class ResultsError extends ReportInputError {
   override name = 'ResultsError';
 }
 
