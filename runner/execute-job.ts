@@ -1,13 +1,13 @@
 // Runs one job on a backend and prints what an IGT test binary would print.
 import type { Backend, KmsgRecord, Requirement, Session, SessionOptions } from '../backends/backend.ts';
-import { Interpreter, StepFailure, opsUsed } from './interpret.ts';
+import { Interpreter, RequirementNotMet, StepFailure, opsUsed } from './interpret.ts';
 import type { Job } from './job.ts';
 import { displayLocation } from './scenario/location.ts';
 import type { SourceLocation } from './scenario/model.ts';
 import { igtVersionLine } from './version.ts';
 
 /** The subtest's own verdict; dmesg rules are applied later, from the results directory. */
-export type JobVerdict = 'pass' | 'fail' | 'skip' | 'incomplete';
+export type JobVerdict = 'pass' | 'fail' | 'skip' | 'crash' | 'incomplete';
 
 export interface JobOutcome {
   verdict: JobVerdict;
@@ -16,13 +16,7 @@ export interface JobOutcome {
 
 export type Emit = (stream: 'out' | 'err', line: string) => void;
 
-const IGT_WORD: Record<Exclude<JobVerdict, 'incomplete'>, string> = { pass: 'SUCCESS', fail: 'FAIL', skip: 'SKIP' };
-
-class Skip extends Error {
-  constructor(readonly at: SourceLocation, readonly requirement: string) {
-    super(requirement);
-  }
-}
+const IGT_WORD: Record<Exclude<JobVerdict, 'incomplete'>, string> = { pass: 'SUCCESS', fail: 'FAIL', skip: 'SKIP', crash: 'CRASH' };
 
 export function executeJob(job: Job, backend: Backend, options: SessionOptions, emit: Emit): JobOutcome {
   const { suite, subtest, dynamic } = job;
@@ -62,7 +56,7 @@ function runOnSession(job: Job, session: Session, emit: Emit, tag: string): JobV
     }
     return 'pass';
   } catch (e) {
-    if (e instanceof Skip) {
+    if (e instanceof RequirementNotMet) {
       emit('out', `Test requirement not met in function igt_require, file ${displayLocation(e.at)}:`);
       emit('out', `Test requirement: ${e.requirement}`);
       return 'skip';
@@ -80,7 +74,9 @@ function runOnSession(job: Job, session: Session, emit: Emit, tag: string): JobV
       }
       return 'fail';
     }
-    throw e;
+    // A bug below the scenario (in the backend) is what a crashing test binary is to IGT.
+    emit('err', `${tag} CRITICAL: unexpected exception: ${(e as Error)?.stack ?? String(e)}`);
+    return 'crash';
   }
 }
 
@@ -94,13 +90,13 @@ function checkRequirements(job: Job, session: Session): void {
   for (const [requirements, at] of declared) {
     for (const r of requirements) {
       const why = session.unmet(r);
-      if (why !== undefined) throw new Skip(at, `${describeRequirement(r)}: ${why}`);
+      if (why !== undefined) throw new RequirementNotMet(at, `${describeRequirement(r)}: ${why}`);
     }
   }
   // The ops a subtest issues are requirements too: a backend lacking one skips, never fails.
   for (const op of opsUsed(suite, [...suite.fixture, ...subtest.steps])) {
     const why = session.unmet({ op });
-    if (why !== undefined) throw new Skip(subtest.at, `op ${op}: ${why}`);
+    if (why !== undefined) throw new RequirementNotMet(subtest.at, `op ${op}: ${why}`);
   }
 }
 

@@ -22,6 +22,14 @@ export class StepFailure extends Error {
   }
 }
 
+/** A requirement is not met: the subtest skips (IGT's igt_require). */
+export class RequirementNotMet extends Error {
+  constructor(readonly at: SourceLocation, readonly requirement: string) {
+    super(requirement);
+    this.name = 'RequirementNotMet';
+  }
+}
+
 /** Bindings of one frame (subtest body, procedure call, thread). */
 type Env = Map<string, unknown>;
 
@@ -95,6 +103,9 @@ export class Interpreter {
       throw new StepFailure(step.at, frames, step.op, `invalid arguments to ${step.op} ${showValue(raw)}: ${problems}`);
     }
     const result: OpResult = yield* thread.call(step.op, parsed.data);
+    if (step.require && !result.ok) {
+      throw new RequirementNotMet(step.at, `${step.op} ${showValue(raw)} succeeds (it failed with -${result.errno})`);
+    }
     this.checkExpectation(step, raw, result, env, frames);
     if (step.as && result.ok) env.set(step.as, result.value);
   }

@@ -92,6 +92,8 @@ export interface OpStep extends StepBase {
   args: Record<string, Arg>;
   as?: string;
   expect?: Expectation;
+  /** igt_require on the call: if the op fails, the subtest skips (the kernel lacks it). */
+  require?: boolean;
 }
 
 export interface CallStep extends StepBase {

@@ -192,7 +192,8 @@ class SuiteParser {
   }
 
   private parseOp(path: YamlPath, op: OpStep['op'], body: Record<string, unknown>, scope: Scope): OpStep | undefined {
-    const { as, expect, ...rawArgs } = body;
+    const { as, expect, require, ...rawArgs } = body;
+    if (require !== undefined && typeof require !== 'boolean') this.error([...path, 'require'], 'require takes true or false');
     const checked = yamlArgsSchema(op).safeParse(rawArgs);
     if (!checked.success) {
       for (const issue of checked.error.issues) this.zodIssue(path, issue);
@@ -207,6 +208,7 @@ class SuiteParser {
       args,
       ...(binding !== undefined && { as: binding }),
       ...(expectation !== undefined && { expect: expectation }),
+      ...(require === true && { require: true }),
       at: this.src.locate(path.slice(0, -1)),
     };
   }
