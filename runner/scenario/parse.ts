@@ -2,11 +2,11 @@
 import { z } from 'zod';
 import type { Requirement } from '../../backends/backend.ts';
 import { isErrno } from '../../backends/errno.ts';
-import { OPS, OP_NAMES, isOpName, type OpSpec } from '../../backends/ops.ts';
+import { OP_NAMES, argsSchema, isOpName } from '../../backends/ops.ts';
 import type {
   Arg, BytesMatch, DynamicSubtest, Expectation, OpStep, Procedure, Step, Subtest, Suite, AssertStep,
 } from './model.ts';
-import { formatRef, refsIn, toArg } from './refs.ts';
+import { formatRef, parseRef, refsIn, toArg } from './refs.ts';
 import { InputError, type Diagnostic, type YamlPath, type YamlSource } from './source.ts';
 import { closest } from './spelling.ts';
 
@@ -64,17 +64,6 @@ export function yamlArg(type: z.ZodType): z.ZodType {
   return z.union([type, refString]);
 }
 
-const yamlArgSchemas = new Map<string, z.ZodObject>();
-function yamlArgsSchema(op: string): z.ZodObject {
-  let schema = yamlArgSchemas.get(op);
-  if (!schema) {
-    const spec = (OPS as Record<string, OpSpec>)[op];
-    schema = z.strictObject(Object.fromEntries(Object.entries(spec.args).map(([k, t]) => [k, yamlArg(t)])));
-    yamlArgSchemas.set(op, schema);
-  }
-  return schema;
-}
-
 /** Names bound so far in the current frame (for `$ref` checking). */
 type Scope = Set<string>;
 
@@ -88,7 +77,7 @@ class SuiteParser {
     const data = this.src.data();
     const shape = suiteShape.safeParse(data);
     if (!shape.success) {
-      for (const issue of shape.error.issues) this.zodIssue([], issue);
+      for (const issue of shape.error.issues) this.zodIssue([], issue, data);
       return undefined;
     }
     const s = shape.data;
@@ -185,7 +174,7 @@ class SuiteParser {
     }
     if (!isOpName(name)) {
       const hint = closest(name, [...OP_NAMES, ...CONTROL_STEPS]);
-      this.error(path, `unknown op '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}`, true);
+      this.error(here, `unknown op '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}`, true);
       return undefined;
     }
     return this.parseOp(here, name, body, scope);
@@ -194,9 +183,14 @@ class SuiteParser {
   private parseOp(path: YamlPath, op: OpStep['op'], body: Record<string, unknown>, scope: Scope): OpStep | undefined {
     const { as, expect, require, ...rawArgs } = body;
     if (require !== undefined && typeof require !== 'boolean') this.error([...path, 'require'], 'require takes true or false');
-    const checked = yamlArgsSchema(op).safeParse(rawArgs);
+    // Arguments given as $references are checked when they are resolved; the
+    // literal ones are checked now, against the op's own schema.
+    const refKeys = Object.keys(rawArgs).filter((k) => typeof rawArgs[k] === 'string' && parseRef(rawArgs[k] as string));
+    const literals = Object.fromEntries(Object.entries(rawArgs).filter(([k]) => !refKeys.includes(k)));
+    const schema = argsSchema(op).partial(Object.fromEntries(refKeys.map((k) => [k, true])) as Record<string, true>);
+    const checked = schema.safeParse(literals);
     if (!checked.success) {
-      for (const issue of checked.error.issues) this.zodIssue(path, issue);
+      for (const issue of checked.error.issues) this.zodIssue(path, issue, literals);
       return undefined;
     }
     const args = Object.fromEntries(Object.entries(rawArgs).map(([k, v]) => [k, this.arg([...path, k], v, scope)]));
@@ -386,13 +380,18 @@ class SuiteParser {
     });
   }
 
-  private zodIssue(base: YamlPath, issue: z.core.$ZodIssue): void {
+  /** Reports a zod issue found in `data` (which sits at `base` in the file). */
+  private zodIssue(base: YamlPath, issue: z.core.$ZodIssue, data?: unknown): void {
     const path = [...base, ...(issue.path as (string | number)[])];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) this.error([...path, key], `unknown key '${key}'`, true);
       return;
     }
     const where = issue.path.length > 0 ? `'${issue.path.join('.')}': ` : '';
+    if (data !== undefined && valueAt(data, issue.path as (string | number)[]) === undefined) {
+      this.error(path.slice(0, -1), `${where}missing (required)`);
+      return;
+    }
     this.error(path, where + issue.message);
   }
 
@@ -403,6 +402,12 @@ class SuiteParser {
 
 function toRequirement(r: z.infer<typeof requirementSchema>): Requirement {
   return typeof r === 'string' ? { driver: r } : (r as Requirement);
+}
+
+function valueAt(data: unknown, path: (string | number)[]): unknown {
+  let v = data;
+  for (const k of path) v = isRecord(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
