@@ -1,0 +1,51 @@
+// Loading the compiled Node-API addon (built by node-gyp at `npm install`).
+// Its absence is a reason, not an exception: the backend reports itself unavailable.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** What the C side returns for one op: err is 0 or a positive errno. */
+export interface RawResult {
+  err: number;
+  value: [number, number, number];
+  bytes?: Uint8Array;
+}
+
+/** An op as the C executor takes it (src/native.h: struct nat_op). */
+export type RawOp = [code: number, args: number[], str?: string];
+
+export interface NativeAddon {
+  execute(code: number, args: number[], str?: string): RawResult;
+  /** A group of native threads or forked children; returns its id, or -errno. */
+  groupOpen(forked: boolean, members: number): number;
+  /** One op per member (null: idle), all run concurrently; results in the same order. */
+  groupRound(group: number, ops: (RawOp | null)[]): (RawResult | null)[];
+  groupEnd(group: number): void;
+  /** DRM_IOCTL_VERSION name of each /dev/dri/cardN. */
+  drivers(): string[];
+}
+
+export const ADDON_PATH = fileURLToPath(new URL('./build/Release/primeci_native.node', import.meta.url));
+
+export type AddonLoad = { ok: true; addon: NativeAddon } | { ok: false; reason: string };
+
+let loaded: AddonLoad | undefined;
+
+export function loadAddon(): AddonLoad {
+  loaded ??= loadAddonFrom(ADDON_PATH);
+  return loaded;
+}
+
+export function loadAddonFrom(path: string): AddonLoad {
+  if (!existsSync(path)) {
+    return {
+      ok: false,
+      reason: `the native addon is not compiled (${path} is missing): install a C toolchain (gcc, make, python3), then re-run npm install`,
+    };
+  }
+  try {
+    return { ok: true, addon: createRequire(import.meta.url)(path) as NativeAddon };
+  } catch (e) {
+    return { ok: false, reason: `the native addon failed to load: ${(e as Error).message}; re-run npm install to rebuild it` };
+  }
+}

@@ -1,0 +1,228 @@
+/* The Node-API surface of the native backend. JS passes ops as
+ * (code, [args], str) and gets back {err, value, bytes}; groups are named by
+ * small integer ids, mappings by table ids: JS never holds a pointer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "native.h"
+
+int nat_driver_name(int fd, char *name, size_t size);
+
+#define MAX_GROUPS 64
+static struct nat_group *groups[MAX_GROUPS];
+#define MAX_MEMBERS 64
+
+/* Reads (code, [args...], str?) into op; returns 0 or EINVAL for malformed input. */
+static int read_op(napi_env env, napi_value code, napi_value args, napi_value str, struct nat_op *op)
+{
+	uint32_t n = 0;
+	bool is_array = false;
+	size_t len;
+
+	memset(op, 0, sizeof(*op));
+	if (napi_get_value_int32(env, code, &op->code) != napi_ok || op->code < 0 || op->code >= NAT_CODE_COUNT)
+		return EINVAL;
+	if (napi_is_array(env, args, &is_array) != napi_ok || !is_array ||
+	    napi_get_array_length(env, args, &n) != napi_ok || n > NAT_ARGS)
+		return EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value el;
+		if (napi_get_element(env, args, i, &el) != napi_ok || napi_get_value_int64(env, el, &op->arg[i]) != napi_ok)
+			return EINVAL;
+	}
+	napi_valuetype type = napi_undefined;
+	if (str)
+		napi_typeof(env, str, &type);
+	if (type == napi_string &&
+	    (napi_get_value_string_utf8(env, str, op->str, sizeof(op->str), &len) != napi_ok || len >= sizeof(op->str) - 1))
+		return ENAMETOOLONG;
+	return 0;
+}
+
+static napi_value make_result(napi_env env, struct nat_result *res)
+{
+	napi_value obj, value, el;
+
+	napi_create_object(env, &obj);
+	napi_create_int32(env, res->err, &el);
+	napi_set_named_property(env, obj, "err", el);
+	napi_create_array_with_length(env, NAT_VALUES, &value);
+	for (uint32_t i = 0; i < NAT_VALUES; i++) {
+		napi_create_int64(env, res->value[i], &el);
+		napi_set_element(env, value, i, el);
+	}
+	napi_set_named_property(env, obj, "value", value);
+	if (res->bytes) {
+		void *data;
+		napi_value ab, u8;
+		napi_create_arraybuffer(env, res->nbytes, &data, &ab);
+		memcpy(data, res->bytes, res->nbytes);
+		napi_create_typedarray(env, napi_uint8_array, res->nbytes, ab, 0, &u8);
+		napi_set_named_property(env, obj, "bytes", u8);
+		free(res->bytes);
+		res->bytes = NULL;
+	}
+	return obj;
+}
+
+static napi_value error_result(napi_env env, int err)
+{
+	struct nat_result res = { .err = err };
+	return make_result(env, &res);
+}
+
+/* execute(code, args, str?) */
+static napi_value js_execute(napi_env env, napi_callback_info info)
+{
+	size_t argc = 3;
+	napi_value argv[3];
+	struct nat_op op;
+	struct nat_result res;
+
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	int err = argc < 2 ? EINVAL : read_op(env, argv[0], argv[1], argc > 2 ? argv[2] : NULL, &op);
+	if (err)
+		return error_result(env, err);
+	nat_execute(&op, &res);
+	return make_result(env, &res);
+}
+
+static napi_value int_value(napi_env env, int64_t v)
+{
+	napi_value out;
+	napi_create_int64(env, v, &out);
+	return out;
+}
+
+/* groupOpen(forked: boolean, members) -> id >= 0, or -errno */
+static napi_value js_group_open(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2];
+	bool forked = false;
+	int32_t members = 0, err = 0, id;
+
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	if (argc < 2 || napi_get_value_bool(env, argv[0], &forked) != napi_ok ||
+	    napi_get_value_int32(env, argv[1], &members) != napi_ok || members < 1 || members > MAX_MEMBERS)
+		return int_value(env, -EINVAL);
+	for (id = 0; id < MAX_GROUPS && groups[id]; id++)
+		;
+	if (id == MAX_GROUPS)
+		return int_value(env, -EMFILE);
+	groups[id] = forked ? nat_group_fork(members, &err) : nat_group_threads(members, &err);
+	return int_value(env, groups[id] ? id : -err);
+}
+
+static struct nat_group *group_arg(napi_env env, napi_value v, int32_t *id)
+{
+	if (napi_get_value_int32(env, v, id) != napi_ok || *id < 0 || *id >= MAX_GROUPS)
+		return NULL;
+	return groups[*id];
+}
+
+/* groupRound(id, [null | [code, args, str]] per member) -> results (null for idle members) */
+static napi_value js_group_round(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2], out;
+	int32_t id;
+	uint32_t n = 0;
+	struct nat_op ops[MAX_MEMBERS];
+	const struct nat_op *pending[MAX_MEMBERS];
+	struct nat_result results[MAX_MEMBERS];
+	int bad[MAX_MEMBERS];
+
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	struct nat_group *g = argc < 2 ? NULL : group_arg(env, argv[0], &id);
+	if (!g || napi_get_array_length(env, argv[1], &n) != napi_ok || n > MAX_MEMBERS) {
+		napi_throw_error(env, NULL, "groupRound: bad group or op list");
+		return NULL;
+	}
+	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
+		napi_value el, code, args, str;
+		napi_valuetype type = napi_null;
+		pending[i] = NULL;
+		bad[i] = 0;
+		if (i >= n || napi_get_element(env, argv[1], i, &el) != napi_ok || napi_typeof(env, el, &type) != napi_ok ||
+		    type == napi_null || type == napi_undefined)
+			continue;
+		napi_get_element(env, el, 0, &code);
+		napi_get_element(env, el, 1, &args);
+		napi_get_element(env, el, 2, &str);
+		bad[i] = read_op(env, code, args, str, &ops[i]);
+		if (!bad[i])
+			pending[i] = &ops[i];
+	}
+	nat_group_round(g, pending, results);
+	napi_create_array_with_length(env, n, &out);
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value r;
+		if (bad[i])
+			r = error_result(env, bad[i]);
+		else if (pending[i])
+			r = make_result(env, &results[i]);
+		else
+			napi_get_null(env, &r);
+		napi_set_element(env, out, i, r);
+	}
+	return out;
+}
+
+static napi_value js_group_end(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1];
+	int32_t id;
+
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	struct nat_group *g = argc < 1 ? NULL : group_arg(env, argv[0], &id);
+	if (g) {
+		groups[id] = NULL;
+		nat_group_end(g);
+	}
+	return NULL;
+}
+
+/* drivers() -> the driver name of each /dev/dri/cardN, in minor order */
+static napi_value js_drivers(napi_env env, napi_callback_info info)
+{
+	napi_value out, name;
+	uint32_t n = 0;
+	char path[32], driver[64];
+
+	(void)info;
+	napi_create_array(env, &out);
+	for (int minor = 0; minor < 64; minor++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", minor);
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!nat_driver_name(fd, driver, sizeof(driver))) {
+			napi_create_string_utf8(env, driver, NAPI_AUTO_LENGTH, &name);
+			napi_set_element(env, out, n++, name);
+		}
+		close(fd);
+	}
+	return out;
+}
+
+static napi_value init(napi_env env, napi_value exports)
+{
+	const napi_property_descriptor props[] = {
+		{ "execute", NULL, js_execute, NULL, NULL, NULL, napi_default, NULL },
+		{ "groupOpen", NULL, js_group_open, NULL, NULL, NULL, napi_default, NULL },
+		{ "groupRound", NULL, js_group_round, NULL, NULL, NULL, napi_default, NULL },
+		{ "groupEnd", NULL, js_group_end, NULL, NULL, NULL, napi_default, NULL },
+		{ "drivers", NULL, js_drivers, NULL, NULL, NULL, napi_default, NULL },
+	};
+	napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+	return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

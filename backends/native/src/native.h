@@ -1,0 +1,77 @@
+/* The op executor shared by every way primeci issues ops: directly from JS,
+ * on native threads (races), and in forked children (fork). An op is plain
+ * data so that a thread or a child without JS can run it. */
+#ifndef PRIMECI_NATIVE_H
+#define PRIMECI_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum nat_code {
+	NAT_OPEN_DRIVER, /* str: driver name */
+	NAT_OPEN_PATH, /* str: path */
+	NAT_CLOSE, /* fd */
+	NAT_DUP, /* fd */
+	NAT_CREATE_DUMB, /* fd width height bpp flags -> handle pitch size */
+	NAT_MAP_DUMB, /* fd handle -> offset */
+	NAT_GEM_CLOSE, /* fd handle */
+	NAT_GEM_FLINK, /* fd handle -> name */
+	NAT_GEM_OPEN, /* fd name -> handle size */
+	NAT_PRIME_HANDLE_TO_FD, /* fd handle flags -> fd */
+	NAT_PRIME_FD_TO_HANDLE, /* fd dmabuf -> handle */
+	NAT_MMAP, /* fd length offset prot -> mapping id */
+	NAT_MUNMAP, /* mapping id */
+	NAT_LSEEK, /* fd offset whence -> offset */
+	NAT_MEM_WRITE, /* id offset length fill (0..255 a byte, -1 index8, -2 index32) */
+	NAT_MEM_READ, /* id offset length -> bytes */
+	NAT_SLEEP, /* ms */
+	NAT_CODE_COUNT
+};
+
+#define NAT_ARGS 6
+#define NAT_STR 256
+#define NAT_VALUES 3
+/* Length arguments meaning "to the end of the mapping". */
+#define NAT_REST INT64_MIN
+#define NAT_FILL_INDEX8 (-1)
+#define NAT_FILL_INDEX32 (-2)
+
+struct nat_op {
+	int32_t code;
+	int64_t arg[NAT_ARGS];
+	char str[NAT_STR];
+};
+
+struct nat_result {
+	int32_t err; /* 0 or a positive errno */
+	int64_t value[NAT_VALUES];
+	uint8_t *bytes; /* NAT_MEM_READ: malloc'd, the caller frees */
+	size_t nbytes;
+};
+
+/* Runs one op in the calling thread and process. */
+void nat_execute(const struct nat_op *op, struct nat_result *res);
+
+/* The mapping table: JS only ever sees ids, so a stale or forged id is an
+ * error, never a wild pointer. Thread-safe. */
+int64_t nat_map_add(void *addr, size_t length);
+int nat_map_remove(int64_t id);
+/* Locks the table and returns the bytes [offset, offset+length) of mapping id,
+ * or NULL with *err set (EFAULT past the end or for an unknown id). length
+ * NAT_REST means to the end. Call nat_map_unlock() when done with the bytes. */
+uint8_t *nat_map_lock_range(int64_t id, int64_t offset, int64_t *length, int *err);
+void nat_map_unlock(void);
+/* In a forked child the table's lock may have been held by another thread at
+ * fork time: reset it. */
+void nat_map_after_fork(void);
+
+/* A group of executors running one op each per round, concurrently: native
+ * threads of this process, or forked children sharing its open files. */
+struct nat_group;
+struct nat_group *nat_group_threads(int members, int *err);
+struct nat_group *nat_group_fork(int members, int *err);
+/* ops[i] NULL: member i has nothing to run this round. */
+void nat_group_round(struct nat_group *g, const struct nat_op *const *ops, struct nat_result *results);
+void nat_group_end(struct nat_group *g);
+
+#endif

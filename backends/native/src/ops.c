@@ -1,0 +1,248 @@
+/* One op = one syscall (or a bounds-checked access to a mapping), with the
+ * kernel's errno passed back untouched. Nothing here allocates except
+ * NAT_MEM_READ's result, so a forked child may run these (forked.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "native.h"
+#include "uapi.h"
+
+/* Retries ioctls interrupted by a signal, as libdrm's drmIoctl does. */
+static int drm_ioctl(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, request, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret == -1 ? errno : 0;
+}
+
+/* The DRM driver name of fd (DRM_IOCTL_VERSION), or an errno. */
+int nat_driver_name(int fd, char *name, size_t size)
+{
+	struct drm_version v = { .name = name, .name_len = size - 1 };
+	int err = drm_ioctl(fd, DRM_IOCTL_VERSION, &v);
+
+	if (err)
+		return err;
+	name[v.name_len < size ? v.name_len : size - 1] = '\0';
+	return 0;
+}
+
+/* Opens the first primary node (/dev/dri/cardN) whose driver is `driver`, as
+ * IGT's drm_open_driver does. */
+static int open_driver(const char *driver, int64_t *fd_out)
+{
+	char path[32], name[64];
+
+	for (int minor = 0; minor < 64; minor++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", minor);
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!nat_driver_name(fd, name, sizeof(name)) && !strcmp(name, driver)) {
+			*fd_out = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return ENOENT;
+}
+
+static int fd_arg(int64_t v)
+{
+	/* An fd out of int range is as bad as a closed one. */
+	return v < 0 || v > 0x7fffffff ? -1 : (int)v;
+}
+
+static int u32_arg(int64_t v, uint32_t *out)
+{
+	if (v < 0 || v > 0xffffffffLL)
+		return EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int create_dumb(const int64_t *a, struct nat_result *res)
+{
+	struct drm_mode_create_dumb arg = { 0 };
+	int err = u32_arg(a[1], &arg.width) ?: u32_arg(a[2], &arg.height) ?: u32_arg(a[3], &arg.bpp) ?:
+		u32_arg(a[4], &arg.flags) ?: drm_ioctl(fd_arg(a[0]), DRM_IOCTL_MODE_CREATE_DUMB, &arg);
+
+	res->value[0] = arg.handle;
+	res->value[1] = arg.pitch;
+	res->value[2] = (int64_t)arg.size;
+	return err;
+}
+
+static int mem_write(const int64_t *a)
+{
+	int64_t length = a[2];
+	int err = 0;
+	uint8_t *p = nat_map_lock_range(a[0], a[1], &length, &err);
+
+	if (!p)
+		return err;
+	if (a[3] >= 0)
+		memset(p, (int)a[3], (size_t)length);
+	else if (a[3] == NAT_FILL_INDEX8) /* byte k of the mapping holds k */
+		for (int64_t k = a[1]; k < a[1] + length; k++)
+			p[k - a[1]] = (uint8_t)k;
+	else /* NAT_FILL_INDEX32: dword k of the mapping holds k, little endian */
+		for (int64_t k = a[1]; k < a[1] + length; k++)
+			p[k - a[1]] = (uint8_t)((uint32_t)(k / 4) >> (8 * (k % 4)));
+	nat_map_unlock();
+	return 0;
+}
+
+static int mem_read(const int64_t *a, struct nat_result *res)
+{
+	int64_t length = a[2];
+	int err = 0;
+	uint8_t *p = nat_map_lock_range(a[0], a[1], &length, &err);
+
+	if (!p)
+		return err;
+	res->bytes = malloc(length ? (size_t)length : 1);
+	if (res->bytes) {
+		memcpy(res->bytes, p, (size_t)length);
+		res->nbytes = (size_t)length;
+	}
+	nat_map_unlock();
+	return res->bytes ? 0 : ENOMEM;
+}
+
+static int do_mmap(const int64_t *a, struct nat_result *res)
+{
+	if (a[1] <= 0)
+		return EINVAL; /* mmap(2) refuses a zero length; a negative one is never a size */
+	void *addr = mmap(NULL, (size_t)a[1], (int)a[3], MAP_SHARED, fd_arg(a[0]), (off_t)a[2]);
+	if (addr == MAP_FAILED)
+		return errno;
+	res->value[0] = nat_map_add(addr, (size_t)a[1]);
+	if (res->value[0] < 0) {
+		munmap(addr, (size_t)a[1]);
+		return ENOMEM;
+	}
+	return 0;
+}
+
+static int do_sleep(int64_t ms)
+{
+	struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+
+	while (nanosleep(&t, &t) == -1 && errno == EINTR)
+		;
+	return 0;
+}
+
+static int prime_handle(int fd, int64_t handle, int64_t flags_or_fd, unsigned long request, int64_t *out)
+{
+	struct drm_prime_handle arg = { 0 };
+	int err;
+
+	if (request == DRM_IOCTL_PRIME_HANDLE_TO_FD)
+		err = u32_arg(handle, &arg.handle) ?: u32_arg(flags_or_fd, &arg.flags);
+	else
+		err = (arg.fd = fd_arg(flags_or_fd), 0);
+	err = err ?: drm_ioctl(fd, request, &arg);
+	if (request == DRM_IOCTL_PRIME_HANDLE_TO_FD)
+		*out = arg.fd;
+	else
+		*out = arg.handle;
+	return err;
+}
+
+static int syscall_result(int64_t ret, int64_t *out)
+{
+	if (ret < 0)
+		return errno;
+	*out = ret;
+	return 0;
+}
+
+void nat_execute(const struct nat_op *op, struct nat_result *res)
+{
+	const int64_t *a = op->arg;
+	int64_t *v = res->value;
+	int fd = fd_arg(a[0]);
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	switch (op->code) {
+	case NAT_OPEN_DRIVER:
+		err = open_driver(op->str, &v[0]);
+		break;
+	case NAT_OPEN_PATH:
+		err = syscall_result(open(op->str, O_RDWR | O_CLOEXEC), &v[0]);
+		break;
+	case NAT_CLOSE:
+		err = close(fd) ? errno : 0;
+		break;
+	case NAT_DUP:
+		err = syscall_result(fcntl(fd, F_DUPFD_CLOEXEC, 0), &v[0]);
+		break;
+	case NAT_CREATE_DUMB:
+		err = create_dumb(a, res);
+		break;
+	case NAT_MAP_DUMB: {
+		struct drm_mode_map_dumb arg = { 0 };
+		err = u32_arg(a[1], &arg.handle) ?: drm_ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &arg);
+		v[0] = (int64_t)arg.offset;
+		break;
+	}
+	case NAT_GEM_CLOSE: {
+		struct drm_gem_close arg = { 0 };
+		err = u32_arg(a[1], &arg.handle) ?: drm_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &arg);
+		break;
+	}
+	case NAT_GEM_FLINK: {
+		struct drm_gem_flink arg = { 0 };
+		err = u32_arg(a[1], &arg.handle) ?: drm_ioctl(fd, DRM_IOCTL_GEM_FLINK, &arg);
+		v[0] = arg.name;
+		break;
+	}
+	case NAT_GEM_OPEN: {
+		struct drm_gem_open arg = { 0 };
+		err = u32_arg(a[1], &arg.name) ?: drm_ioctl(fd, DRM_IOCTL_GEM_OPEN, &arg);
+		v[0] = arg.handle;
+		v[1] = (int64_t)arg.size;
+		break;
+	}
+	case NAT_PRIME_HANDLE_TO_FD:
+		err = prime_handle(fd, a[1], a[2], DRM_IOCTL_PRIME_HANDLE_TO_FD, &v[0]);
+		break;
+	case NAT_PRIME_FD_TO_HANDLE:
+		err = prime_handle(fd, 0, a[1], DRM_IOCTL_PRIME_FD_TO_HANDLE, &v[0]);
+		break;
+	case NAT_MMAP:
+		err = do_mmap(a, res);
+		break;
+	case NAT_MUNMAP:
+		err = nat_map_remove(a[0]);
+		break;
+	case NAT_LSEEK:
+		err = syscall_result(lseek(fd, (off_t)a[1], (int)a[2]), &v[0]);
+		break;
+	case NAT_MEM_WRITE:
+		err = mem_write(a);
+		break;
+	case NAT_MEM_READ:
+		err = mem_read(a, res);
+		break;
+	case NAT_SLEEP:
+		err = do_sleep(a[0] < 0 ? 0 : a[0]);
+		break;
+	default:
+		err = ENOSYS;
+	}
+	res->err = err;
+}

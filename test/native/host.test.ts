@@ -1,0 +1,168 @@
+// The native backend on the host (no DRM device needed): loading, availability,
+// and bad values from a scenario, which must come back as errnos, never a crash.
+// /dev/zero stands in for a DRM file: its MAP_SHARED mappings are real shmem.
+import t from 'tap';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OpResult, Preempt, Thread, ThreadBody } from '../../backends/backend.ts';
+import type { OpName } from '../../backends/ops.ts';
+import { loadAddon, loadAddonFrom } from '../../backends/native/addon.ts';
+import { nativeBackend } from '../../backends/native/index.ts';
+import { parseKmsgRecord } from '../../backends/native/kmsg.ts';
+
+const addon = loadAddon();
+
+/** Runs `steps` on a fresh session; returns what each call gave. */
+function runOps(body: (call: (op: OpName, args: Record<string, unknown>) => OpResult, thread: Thread) => Generator<Preempt, void, unknown> | void) {
+  const session = nativeBackend.session({ build: 'host', seed: 0 });
+  try {
+    session.run(function* (thread) {
+      const call = (op: OpName, args: Record<string, unknown>) => {
+        const gen = thread.call(op, args);
+        let step = gen.next();
+        while (!step.done) step = gen.next();
+        return step.value;
+      };
+      const inner = body(call, thread);
+      if (inner) yield* inner;
+    });
+  } finally {
+    session.dispose();
+  }
+}
+
+function value(r: OpResult): any {
+  if (!r.ok) throw new Error(`unexpected -${r.errno} ${r.detail ?? ''}`);
+  return r.value;
+}
+
+t.test('a missing or broken addon is a reason with the fix', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'primeci-addon-'));
+  t.match(loadAddonFrom(join(dir, 'none.node')), { ok: false, reason: /install a C toolchain.*re-run npm install/ });
+  writeFileSync(join(dir, 'bad.node'), 'not an ELF');
+  t.match(loadAddonFrom(join(dir, 'bad.node')), { ok: false, reason: /failed to load: .*re-run npm install/ });
+});
+
+t.test('kmsg records parse as /dev/kmsg writes them', async (t) => {
+  t.same(parseKmsgRecord('4,812,5123456,-;WARNING: CPU: 0 PID: 1 at foo\n SUBSYSTEM=drm\n'), {
+    level: 4, seq: 812, usec: 5123456, message: 'WARNING: CPU: 0 PID: 1 at foo',
+  });
+  t.same(parseKmsgRecord('14,3,100,-;[primeci] marker'), { level: 6, seq: 3, usec: 100, message: '[primeci] marker' }, 'facility bits are dropped');
+  t.equal(parseKmsgRecord('garbage'), undefined);
+});
+
+t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason: string }).reason }, async (t) => {
+  t.test('unavailable without /dev/dri, with what to do', async (t) => {
+    t.match(nativeBackend.unavailable(), /no \/dev\/dri.*primeci vm/);
+  });
+
+  t.test('requirements', async (t) => {
+    const session = nativeBackend.session({ build: 'host', seed: 0 });
+    t.match(session.unmet({ driver: 'vgem' }), /no vgem device \(no DRM device in \/dev\/dri\)/);
+    t.equal(session.unmet({ op: 'mmap' }), undefined);
+    t.match(session.unmet({ op: 'no_such_op' as OpName }), /unknown op/);
+    t.match(session.unmet({ feature: 'sw_sync' }), /CONFIG_SW_SYNC/);
+    t.match(session.unmet({ feature: 'warp_drive' }), /no probe on the native backend/);
+    session.dispose();
+  });
+
+  t.test('bad fds and handles are errnos', async (t) => {
+    runOps((call) => {
+      t.match(call('close', { fd: 12345 }), { ok: false, errno: 'EBADF' }, 'an fd the scenario never opened');
+      t.match(call('close', { fd: 1 }), { ok: false, errno: 'EBADF' }, 'the runner\'s own stdout is not the scenario\'s');
+      const fd = value(call('open', { path: '/dev/zero' }));
+      t.same(call('close', { fd }), { ok: true, value: null });
+      t.match(call('close', { fd }), { ok: false, errno: 'EBADF' }, 'closed twice');
+      t.match(call('dup', { fd }), { ok: false, errno: 'EBADF' });
+      t.match(call('lseek', { fd, offset: 0, whence: 'set' }), { ok: false, errno: 'EBADF' });
+      t.match(call('open', { path: '/no/such/node' }), { ok: false, errno: 'ENOENT' });
+      t.match(call('open', {}), { ok: false, errno: 'EINVAL', detail: /exactly one of driver or path/ });
+      t.match(call('open', { driver: 'vgem' }), { ok: false, errno: 'ENOENT' }, 'no such driver');
+      const zero = value(call('open', { path: '/dev/zero' }));
+      t.match(call('create_dumb', { fd: zero, width: -1, height: 1, bpp: 32 }), { ok: false, errno: 'EINVAL' }, 'negative size');
+      t.match(call('create_dumb', { fd: zero, width: 1, height: 1, bpp: 32 }), { ok: false, errno: 'ENOTTY' }, 'not a DRM file');
+      t.match(call('gem_close', { fd: zero, handle: -5 }), { ok: false, errno: 'EINVAL' });
+      t.match(call('prime_fd_to_handle', { fd: zero, dmabuf: 999 }), { ok: false, errno: 'EBADF' });
+    });
+  });
+
+  t.test('mappings are bounds-checked ids', async (t) => {
+    runOps((call) => {
+      const fd = value(call('open', { path: '/dev/zero' }));
+      t.match(call('mmap', { fd, length: 0 }), { ok: false, errno: 'EINVAL' });
+      t.match(call('mmap', { fd, length: -4096 }), { ok: false, errno: 'EINVAL' }, 'negative length');
+      const map = value(call('mmap', { fd, length: 8192 }));
+      t.same(call('mem_write', { map, offset: 4096, length: 16, pattern: 'index32' }), { ok: true, value: null });
+      const bytes = value(call('mem_read', { map, offset: 4096, length: 8 }));
+      t.same([...bytes], [0, 4, 0, 0, 1, 4, 0, 0], 'index32 counts dwords from the start of the mapping');
+      t.equal(value(call('mem_read', { map })).length, 8192, 'no length: to the end');
+      t.equal(value(call('mem_read', { map, offset: 8192 })).length, 0, 'an empty read at the end');
+      t.match(call('mem_read', { map, offset: 8190, length: 4 }), { ok: false, errno: 'EFAULT' }, 'past the end');
+      t.match(call('mem_read', { map, offset: -1, length: 1 }), { ok: false, errno: 'EFAULT' }, 'before the start');
+      t.match(call('mem_read', { map, length: -1 }), { ok: false, errno: 'EFAULT' }, 'negative length');
+      t.match(call('mem_write', { map, offset: 9000, byte: 1 }), { ok: false, errno: 'EFAULT' });
+      t.match(call('mem_write', { map }), { ok: false, errno: 'EINVAL', detail: /byte or pattern/ });
+      t.match(call('mem_read', { map: 987654 }), { ok: false, errno: 'EFAULT' }, 'a forged mapping id');
+      t.same(call('munmap', { map }), { ok: true, value: null });
+      t.match(call('mem_read', { map, length: 1 }), { ok: false, errno: 'EFAULT' }, 'after munmap');
+      t.match(call('munmap', { map }), { ok: false, errno: 'EINVAL' }, 'unmapped twice');
+    });
+  });
+
+  t.test('threads share the process files and run concurrently', async (t) => {
+    let map = 0;
+    const seen: number[] = [];
+    runOps(function* (call, thread) {
+      const fd = value(call('open', { path: '/dev/zero' }));
+      map = value(call('mmap', { fd, length: 4096 }));
+      const writer = (byte: number, offset: number): ThreadBody => function* (th) {
+        for (let i = 0; i < 50; i++) {
+          const r = yield* th.call('mem_write', { map, offset, length: 1, byte });
+          if (!r.ok) throw new Error(r.errno);
+        }
+        yield* th.sleep(1);
+      };
+      yield* thread.spawn([writer(0xaa, 0), writer(0xbb, 1)], 'thread');
+      seen.push(...value(call('mem_read', { map, length: 2 })));
+      const closer: ThreadBody = function* (th) {
+        t.same(yield* th.call('close', { fd }), { ok: true, value: null }, 'a thread closes the shared fd');
+      };
+      yield* thread.spawn([closer], 'thread');
+      t.match(call('close', { fd }), { ok: false, errno: 'EBADF' }, 'and it is closed for the main thread too');
+    });
+    t.same(seen, [0xaa, 0xbb]);
+  });
+
+  t.test('a forked child has its own fd table and shares MAP_SHARED memory', async (t) => {
+    runOps(function* (call, thread) {
+      const fd = value(call('open', { path: '/dev/zero' }));
+      const map = value(call('mmap', { fd, length: 4096 }));
+      const child: ThreadBody = function* (th) {
+        t.same(yield* th.call('close', { fd }), { ok: true, value: null }, 'the child closes its copy');
+        t.match(yield* th.call('dup', { fd }), { ok: false, errno: 'EBADF' });
+        t.same(yield* th.call('mem_write', { map, byte: 0x5a }), { ok: true, value: null }, 'through the inherited mapping');
+        const bytes = yield* th.call('mem_read', { map, offset: 4000, length: 3 });
+        t.same(bytes.ok && [...(bytes.value as Uint8Array)], [0x5a, 0x5a, 0x5a], 'bytes come back from the child');
+      };
+      yield* thread.spawn([child, child], 'fork');
+      t.ok(value(call('dup', { fd })) > 2, 'the parent\'s fd is still open');
+      t.equal(value(call('mem_read', { map, offset: 17, length: 1 }))[0], 0x5a, 'the child\'s stores are visible');
+      const nested: ThreadBody = function* (th) {
+        yield* th.spawn([function* () {}], 'thread');
+      };
+      t.throws(() => {
+        const g = thread.spawn([nested], 'fork');
+        while (!g.next().done);
+      }, /cannot spawn from inside a forked child/);
+    });
+  });
+
+  t.test('an exception in a thread ends the run and is rethrown', async (t) => {
+    const session = nativeBackend.session({ build: 'host', seed: 0 });
+    t.throws(() => session.run(function* (thread) {
+      yield* thread.spawn([function* () { throw new Error('boom in thread'); }, function* (th) { yield* th.sleep(1); }], 'thread');
+    }), /boom in thread/);
+    session.dispose();
+  });
+});
