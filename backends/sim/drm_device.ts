@@ -1,0 +1,89 @@
+// struct drm_device and struct drm_driver (drm_drv.c): what a DRM driver
+// provides, and the per-device state the GEM and PRIME cores share.
+import type { Value } from '../backend.ts';
+import type { DmaBuf } from './dma_buf.ts';
+import type { KResult } from './errors.ts';
+import type { DrmFile } from './drm_file.ts';
+import type { GemObject, PageSource } from './drm_gem.ts';
+import type { Kernel } from './kernel.ts';
+import { Mutex, mutexClass } from './locking.ts';
+import { PAGE_SHIFT } from './mm.ts';
+import type { KGen } from './sched.ts';
+
+export interface DumbArgs {
+  width: number;
+  height: number;
+  bpp: number;
+}
+
+export type DumbResult = { handle: number; pitch: number; size: number };
+
+/** A driver-private ioctl: args as the scenario gave them, after the op schema. */
+export type DriverIoctl = (file: DrmFile, args: Readonly<Record<string, unknown>>) => KGen<KResult<Value>>;
+
+export interface DrmDriver {
+  /** DRM_IOCTL_VERSION name. */
+  readonly name: string;
+  /** The kernel module providing it (for module unload). */
+  readonly module: string;
+  dumb_create?(file: DrmFile, args: DumbArgs): KGen<KResult<DumbResult>>;
+  /** gem_prime_import; absent means drm_gem_prime_import. */
+  gem_prime_import?(dev: DrmDevice, dmabuf: DmaBuf): KGen<KResult<GemObject>>;
+  /** Build an object over a foreign dma-buf's pages (gem_prime_import_sg_table). */
+  gem_prime_import_sg_table(dev: DrmDevice, size: number, sgt: PageSource): KGen<KResult<GemObject>>;
+  /** dumb_map_offset; absent means drm_gem_dumb_map_offset. */
+  dumb_map_offset?(file: DrmFile, handle: number): KGen<KResult<number>>;
+  /** Driver ioctls by op name. */
+  readonly ioctls: Readonly<Record<string, DriverIoctl>>;
+  /** Called on the last close of a drm_file (drm_driver.postclose). */
+  postclose?(file: DrmFile): KGen<void>;
+}
+
+const object_name_lock_class = mutexClass('&dev->object_name_lock');
+const struct_mutex_class = mutexClass('&dev->struct_mutex');
+
+/** DRM_FILE_PAGE_OFFSET_START on 64-bit: fake mmap offsets start above 256 MiB. */
+const DRM_FILE_PAGE_OFFSET_START = (0xfffffff >> PAGE_SHIFT) + 1;
+
+export class DrmDevice {
+  /** Flink names (dev->object_name_idr). */
+  readonly object_name_idr = new Map<number, GemObject>();
+  private nextName = 1;
+  readonly object_name_lock = new Mutex(object_name_lock_class);
+  readonly struct_mutex = new Mutex(struct_mutex_class);
+  /** The vma offset manager: fake offset (pages) -> object. */
+  readonly vma_offsets = new Map<number, GemObject>();
+  private nextOffset = DRM_FILE_PAGE_OFFSET_START;
+  /** GEM objects alive on this device (debugfs object count). */
+  object_count = 0;
+  /** References that keep the driver module loaded: open files, dma-bufs, mappings. */
+  refs = 0;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly driver: DrmDriver,
+    readonly minor: number,
+  ) {}
+
+  get path(): string {
+    return `/dev/dri/card${this.minor}`;
+  }
+
+  get renderPath(): string {
+    return `/dev/dri/renderD${128 + this.minor}`;
+  }
+
+  allocName(obj: GemObject): number {
+    const name = this.nextName++;
+    this.object_name_idr.set(name, obj);
+    return name;
+  }
+
+  /** drm_vma_offset_add: a page range of the fake offset space. */
+  allocOffset(obj: GemObject, pages: number): number {
+    const start = this.nextOffset;
+    this.nextOffset += pages;
+    this.vma_offsets.set(start, obj);
+    return start;
+  }
+}

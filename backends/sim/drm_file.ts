@@ -1,0 +1,67 @@
+// Open DRM files (drivers/gpu/drm/drm_file.c): each open of a device node is a
+// drm_file with its own GEM handle namespace and PRIME cache.
+import type { DrmDevice } from './drm_device.ts';
+import { drm_gem_mmap, drm_gem_release, drmFileOf, type GemObject } from './drm_gem.ts';
+import { drm_ioctl } from './drm_ioctl.ts';
+import { DrmPrimeFilePrivate } from './drm_prime.ts';
+import { File, noop_llseek, type FileOperations } from './file.ts';
+import { SpinLock, spinlockClass } from './locking.ts';
+import type { KGen } from './sched.ts';
+
+const table_lock_class = spinlockClass('&file_priv->table_lock');
+
+let nextClientId = 1;
+
+export class DrmFile {
+  /** Handle -> object; null while a GEM_CLOSE is tearing the handle down. */
+  readonly object_idr = new Map<number, GemObject | null>();
+  readonly table_lock = new SpinLock(table_lock_class);
+  readonly prime = new DrmPrimeFilePrivate();
+  readonly client_id = nextClientId++;
+
+  constructor(
+    readonly dev: DrmDevice,
+    /** Opened through the render node (renderD*), which allows fewer ioctls. */
+    readonly render: boolean,
+  ) {}
+
+  /** idr_alloc(&file->object_idr, obj, 1, 0): the lowest free handle. */
+  allocHandle(obj: GemObject): number {
+    let handle = 1;
+    while (this.object_idr.has(handle)) handle++;
+    this.object_idr.set(handle, obj);
+    return handle;
+  }
+}
+
+/** drm_open: a new drm_file on the device. */
+export function drm_open(dev: DrmDevice, render: boolean): File {
+  dev.refs++;
+  return new File(drm_fops, new DrmFile(dev, render), { read: true, write: true }, 0o2);
+}
+
+/** drm_release -> drm_file_free */
+function* drm_release(file: File): KGen<void> {
+  const priv = drmFileOf(file);
+  yield* drm_gem_release(priv);
+  if (priv.dev.driver.postclose) yield* priv.dev.driver.postclose(priv);
+  priv.dev.refs--;
+}
+
+/** drm_show_fdinfo: the fields every DRM driver prints. */
+function drm_show_fdinfo(file: File): string[] {
+  const priv = drmFileOf(file);
+  return [
+    `drm-driver:\t${priv.dev.driver.name}`,
+    `drm-client-id:\t${priv.client_id}`,
+  ];
+}
+
+export const drm_fops: FileOperations = {
+  name: 'drm',
+  release: drm_release,
+  llseek: noop_llseek,
+  mmap: (file, vma) => drm_gem_mmap(drmFileOf(file), vma),
+  ioctl: (file, op, args) => drm_ioctl(drmFileOf(file), op, args),
+  show_fdinfo: drm_show_fdinfo,
+};

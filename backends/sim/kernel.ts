@@ -1,0 +1,48 @@
+// One simulated machine: scheduler, lock validator, kernel log, the build's
+// behaviour switches, and the DRM devices registered at boot.
+import type { KmsgRecord } from '../backend.ts';
+import type { Chooser } from './chooser.ts';
+import type { DrmDevice } from './drm_device.ts';
+import { LockdepMap } from './locking.ts';
+import { Lockdep } from './lockdep.ts';
+import type { Switches } from './profile.ts';
+import { Scheduler } from './sched.ts';
+
+export const KERN_ERR = 3;
+export const KERN_WARNING = 4;
+export const KERN_INFO = 6;
+
+/** Virtual cost of one syscall: lets duration-bounded loops end. */
+export const SYSCALL_COST_US = 10;
+
+export class Kernel {
+  readonly sched: Scheduler;
+  readonly lockdep: Lockdep;
+  readonly log: KmsgRecord[] = [];
+  /** The lockdep map fs_reclaim_acquire takes (mm/page_alloc.c __fs_reclaim_map). */
+  readonly fs_reclaim = new LockdepMap('fs_reclaim');
+  /** Registered DRM devices, in minor order (card0, card1, ...). */
+  readonly devices: DrmDevice[] = [];
+  private nextPid = 1000;
+
+  constructor(
+    readonly buildName: string,
+    readonly switches: Switches,
+    chooser: Chooser,
+  ) {
+    this.sched = new Scheduler(chooser);
+    this.lockdep = new Lockdep((lines) => this.printLines(KERN_WARNING, lines), switches.release);
+  }
+
+  allocPid(): number {
+    return this.nextPid++;
+  }
+
+  printk(level: number, message: string): void {
+    this.log.push({ level, seq: this.log.length, usec: this.sched.now, message });
+  }
+
+  printLines(level: number, lines: string[]): void {
+    for (const line of lines) this.printk(level, line);
+  }
+}

@@ -1,0 +1,149 @@
+// The system-call boundary: each op of backends/ops.ts enters the kernel here
+// as the syscall user space would make (open, close, dup, ioctl, mmap, munmap,
+// lseek) or as a load/store through a mapping. Every call costs a little
+// virtual time and runs the task's deferred work (final fputs) on its way out.
+import type { OpResult, Value } from '../backend.ts';
+import type { OpName } from '../ops.ts';
+import { drm_open } from './drm_file.ts';
+import { IS_ERR, ERR, type KResult } from './errors.ts';
+import { get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
+import { SYSCALL_COST_US } from './kernel.ts';
+import { access_mapping, vm_mmap_pgoff, vm_munmap } from './mm.ts';
+import { current, might_sleep, type KGen } from './sched.ts';
+
+type Args = Readonly<Record<string, unknown>>;
+type Syscall = (args: Args) => KGen<KResult<Value>>;
+
+function* sys_open(args: Args): KGen<KResult<Value>> {
+  const { driver, path } = args as { driver?: string; path?: string };
+  const kernel = current().kernel;
+  if (driver === undefined && path === undefined) return ERR('EINVAL', 'open needs a driver name or a device path');
+  const dev = kernel.devices.find((d) =>
+    path !== undefined ? d.path === path || d.renderPath === path : d.driver.name === driver);
+  if (!dev) return ERR('ENOENT', path !== undefined ? `no such device node ${path}` : `no ${driver} device is loaded`);
+  return current().process.files.install(drm_open(dev, path === dev.renderPath), false);
+}
+
+function* sys_close(args: Args): KGen<KResult<Value>> {
+  const ret = current().process.files.close(args.fd as number);
+  return IS_ERR(ret) ? ret : null;
+}
+
+function* sys_dup(args: Args): KGen<KResult<Value>> {
+  const files = current().process.files;
+  const file = files.fdget(args.fd as number);
+  if (IS_ERR(file)) return file;
+  return files.install(get_file(file), false);
+}
+
+/** ioctl(2): the file's ioctl operation, ENOTTY when it has none for this request. */
+function ioctl(op: string): Syscall {
+  return function* sys_ioctl(args: Args): KGen<KResult<Value>> {
+    const file = current().process.files.fdget(args.fd as number);
+    if (IS_ERR(file)) return file;
+    if (!file.f_op.ioctl) return ERR('ENOTTY', `${file.f_op.name} files take no ${op} ioctl`);
+    return yield* file.f_op.ioctl(file, op, args);
+  };
+}
+
+function* sys_mmap(args: Args): KGen<KResult<Value>> {
+  const { fd, length, offset = 0, prot = ['read', 'write'] } = args as {
+    fd: number; length: number; offset?: number; prot?: string[];
+  };
+  const task = current();
+  const file = task.process.files.fdget(fd);
+  if (IS_ERR(file)) return file;
+  return yield* vm_mmap_pgoff(task.process.mm, file, length, offset, {
+    read: prot.includes('read'),
+    write: prot.includes('write'),
+  });
+}
+
+function* sys_munmap(args: Args): KGen<KResult<Value>> {
+  const ret = yield* vm_munmap(current().process.mm, args.map as number);
+  return IS_ERR(ret) ? ret : null;
+}
+
+function* sys_lseek(args: Args): KGen<KResult<Value>> {
+  const file = current().process.files.fdget(args.fd as number);
+  if (IS_ERR(file)) return file;
+  return vfs_llseek(file, args.offset as number, args.whence as Whence);
+}
+
+interface MemArgs {
+  map: number;
+  offset?: number;
+  length?: number;
+  byte?: number;
+  pattern?: 'index8' | 'index32';
+}
+
+/** The byte at position i of a generated content. */
+function contentByte(args: MemArgs, i: number): number {
+  if (args.pattern === 'index8') return i & 0xff;
+  if (args.pattern === 'index32') return ((i >>> 2) >>> ((i & 3) * 8)) & 0xff;
+  return args.byte!;
+}
+
+/** The access range: from `offset` to the end of the mapping unless `length` is given. */
+function accessRange(args: MemArgs): KResult<{ offset: number; length: number }> {
+  const vma = current().process.mm.vmas.get(args.map);
+  if (!vma) return ERR('EFAULT', `${args.map} is not a mapping of this process`);
+  const offset = args.offset ?? 0;
+  return { offset, length: args.length ?? vma.length - offset };
+}
+
+function* mem_write(args: Args): KGen<KResult<Value>> {
+  const a = args as unknown as MemArgs;
+  if (a.byte === undefined && a.pattern === undefined) return ERR('EINVAL', 'mem_write needs byte or pattern');
+  const range = accessRange(a);
+  if (IS_ERR(range)) return range;
+  const ret = yield* access_mapping(current().process.mm, a.map, range.offset, range.length, true, (page, at, done, n) => {
+    for (let i = 0; i < n; i++) page[at + i] = contentByte(a, done + i);
+  });
+  return IS_ERR(ret) ? ret : null;
+}
+
+function* mem_read(args: Args): KGen<KResult<Value>> {
+  const a = args as unknown as MemArgs;
+  const range = accessRange(a);
+  if (IS_ERR(range)) return range;
+  const out = new Uint8Array(Math.max(range.length, 0));
+  const ret = yield* access_mapping(current().process.mm, a.map, range.offset, range.length, false, (page, at, done, n) => {
+    out.set(page.subarray(at, at + n), done);
+  });
+  return IS_ERR(ret) ? ret : out;
+}
+
+const SYSCALLS: Partial<Record<OpName, Syscall>> = {
+  open: sys_open,
+  close: sys_close,
+  dup: sys_dup,
+  create_dumb: ioctl('create_dumb'),
+  map_dumb: ioctl('map_dumb'),
+  gem_close: ioctl('gem_close'),
+  gem_flink: ioctl('gem_flink'),
+  gem_open: ioctl('gem_open'),
+  prime_handle_to_fd: ioctl('prime_handle_to_fd'),
+  prime_fd_to_handle: ioctl('prime_fd_to_handle'),
+  mmap: sys_mmap,
+  munmap: sys_munmap,
+  lseek: sys_lseek,
+  mem_write,
+  mem_read,
+};
+
+export function implemented(op: OpName): boolean {
+  return SYSCALLS[op] !== undefined;
+}
+
+/** Enter the kernel for one op on behalf of the current task. */
+export function* syscall(op: OpName, args: Args): KGen<OpResult> {
+  const task = current();
+  task.kernel.sched.advance(SYSCALL_COST_US);
+  yield* might_sleep();
+  const handler = SYSCALLS[op];
+  const ret = handler ? yield* handler(args) : ERR('ENOSYS', `the simulator does not implement ${op}`);
+  yield* task_work_run();
+  return IS_ERR(ret) ? { ok: false, errno: ret.errno, detail: ret.detail } : { ok: true, value: ret };
+}
