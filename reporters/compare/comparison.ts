@@ -3,6 +3,7 @@
 // bad statuses, which tests are new, and which of these are known issues.
 import type { Status, TestResult, TestrunResult } from '../../runner/results/igt.ts';
 import { runInfo } from '../run-info.ts';
+import { outcomeOf } from '../status.ts';
 import { duration } from '../test-output.ts';
 import { isUntrusted, matchingIssues, NO_KNOWN_ISSUES, type KnownIssues } from './known-issues.ts';
 
@@ -88,7 +89,9 @@ const sameStatuses = (a: ResultRef[], b: ResultRef[]) =>
 
 function classify(before: ResultRef[], after: ResultRef[]): ChangeKind | undefined {
   if (isGood(after)) return before.length && !isGood(before) ? 'fix' : undefined;
-  if (isGood(before) || before.length === 0) return 'regression';
+  // A test that did not run before and skips now changed nothing.
+  if (before.length === 0) return after.every((r) => outcomeOf(r.status) === 'skip') ? undefined : 'regression';
+  if (isGood(before)) return 'regression';
   return sameStatuses(before, after) ? undefined : 'warning';
 }
 

@@ -22,7 +22,7 @@ t.test('tap: TAP 14 that a TAP parser accepts, with YAML diagnostics and SKIP re
   const { content } = await renderReport(await readResults(join(fixtures, 'patch')), 'tap', quiet);
   t.match(content, /^TAP version 14\n/);
   const parser = new Parser();
-  const done = new Promise<Parser['results']>((resolve) => parser.on('complete', resolve));
+  const done = new Promise<NonNullable<Parser['results']>>((resolve) => parser.on('complete', resolve));
   parser.end(content);
   const summary = await done;
   t.equal(summary.ok, false);
