@@ -1,79 +1,103 @@
-// Executing a job list into a results directory (igt_runner's executor stage).
+// Executing jobs into a results folder (igt_runner's executor stage). The
+// folder is the state: each job's start and end are appended to its journal
+// before anything else happens, so a run killed at any moment can be resumed.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SessionOptions } from '../backends/backend.ts';
+import type { Logger } from 'pino';
 import type { Job } from './job.ts';
+import { monitoredError } from './monitor.ts';
 import { WorkerPool, type JobEnd } from './pool.ts';
-import { generateResults, writeResults } from './results/resultgen.ts';
-import type { DmesgRules } from './results/dmesg.ts';
-import type { TestrunResult } from './results/igt.ts';
-import { FILES, appendLine, ensureDir, formatKmsg, jobDir, writeJoblist, writeMetadata, type Metadata } from './results/layout.ts';
+import type { Progress } from './progress.ts';
+import { jobResult, readJobFiles } from './results/resultgen.ts';
+import { FILES, appendLine, ensureDir, formatKmsg, jobDir } from './results/layout.ts';
+import type { RunSettings } from './settings.ts';
 
-export interface ExecuteOptions {
+export interface PlannedJob {
+  /** Position in joblist.txt, which names the job's folder. */
+  index: number;
+  job: Job;
+}
+
+export interface ExecuteContext {
   dir: string;
-  jobs: Job[];
-  backend: string;
-  session: SessionOptions;
-  workers: number;
-  perTestTimeout?: number;
-  dmesg: DmesgRules;
-  metadata: Metadata;
-  uname: string;
-  /** Called as each job ends, in completion order. */
-  onJobEnd?: (done: number, total: number, job: Job, end: JobEnd, seconds: number) => void;
+  settings: RunSettings;
+  pending: PlannedJob[];
+  /** Every job of the run, in joblist order (for aborted.txt's "Next test"). */
+  joblist: string[];
+  log: Logger;
+  progress: Progress;
+}
+
+export interface ExecuteOutcome {
+  /** Set when --abort-on-monitored-error stopped the run. */
+  aborted?: string;
+  /** Set when --overall-timeout stopped new jobs from starting. */
+  overallTimeout?: boolean;
 }
 
 /** Exit codes a test binary would have ended with (igt_core.h), as the journal records them. */
 const EXIT_CODES = { pass: 0, skip: 77, fail: 98, crash: 134 } as const;
 const EXIT_INVALID = 79;
-const SIGNALS: Record<string, number> = { SIGKILL: 9, SIGSEGV: 11, SIGABRT: 6, SIGBUS: 7, SIGTERM: 15, SIGQUIT: 3 };
+const SIGNALS: Record<string, number> = { SIGQUIT: 3, SIGABRT: 6, SIGBUS: 7, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
 
-export async function execute(options: ExecuteOptions): Promise<TestrunResult> {
-  const { dir, jobs } = options;
-  ensureDir(dir);
-  writeMetadata(dir, options.metadata);
-  writeJoblist(dir, jobs.map((j) => j.name));
-  writeFileSync(join(dir, FILES.uname), options.uname + '\n');
-  writeFileSync(join(dir, FILES.starttime), `${Date.now() / 1000}\n`);
-  const pool = new WorkerPool(Math.max(1, Math.min(options.workers, jobs.length)));
-  let done = 0;
+export async function execute(ctx: ExecuteContext): Promise<ExecuteOutcome> {
+  const { settings } = ctx;
+  const queue = [...ctx.pending];
+  const outcome: ExecuteOutcome = {};
+  const deadline = settings.overallTimeout > 0 ? performance.now() + settings.overallTimeout * 1000 : Infinity;
+  const mayStart = () => {
+    if (outcome.aborted) return false;
+    if (performance.now() >= deadline) {
+      if (!outcome.overallTimeout) ctx.log.warn({ overallTimeout: settings.overallTimeout }, 'overall timeout reached; no new jobs start');
+      outcome.overallTimeout = true;
+      return false;
+    }
+    return true;
+  };
+  const pool = new WorkerPool(Math.max(1, Math.min(settings.workers, queue.length)));
+  const lane = async () => {
+    for (let next = queue.shift(); next && mayStart(); next = queue.shift()) {
+      const reason = await runOne(pool, ctx, next);
+      if (reason && !outcome.aborted) {
+        outcome.aborted = reason;
+        writeAborted(ctx, next.index, reason);
+      }
+    }
+  };
   try {
-    await Promise.all(
-      jobs.map(async (job, index) => {
-        const end = await runOne(pool, options, job, jobDir(dir, index));
-        options.onJobEnd?.(++done, jobs.length, job, end.end, end.seconds);
-      }),
-    );
+    await Promise.all(Array.from({ length: settings.workers }, lane));
   } finally {
     pool.close();
   }
-  writeFileSync(join(dir, FILES.endtime), `${Date.now() / 1000}\n`);
-  const results = generateResults(dir, options.dmesg);
-  writeResults(dir, results);
-  return results;
+  return outcome;
 }
 
-async function runOne(pool: WorkerPool, options: ExecuteOptions, job: Job, dir: string): Promise<{ end: JobEnd; seconds: number }> {
+/** Runs one job; returns why the run must abort, if the kernel is no longer fit. */
+async function runOne(pool: WorkerPool, ctx: ExecuteContext, { index, job }: PlannedJob): Promise<string | undefined> {
+  const { settings, log } = ctx;
+  const dir = jobDir(ctx.dir, index);
   let started = 0;
   const end = await pool.run(
-    { job: { file: job.suite.file, name: job.name }, backend: options.backend, session: options.session },
+    { job: { file: job.suite.file, name: job.name }, backend: settings.backend, session: { build: settings.build, seed: settings.seed } },
     {
-      // Written and flushed before the job runs: a folder whose journal has no exit
-      // line is the job that was running when the runner died.
       start() {
         ensureDir(dir);
         appendLine(dir, FILES.journal, job.name);
+        log.info({ event: 'job-start', job: job.name, index }, `start ${job.name}`);
         started = performance.now();
       },
       line(stream, line) {
         appendLine(dir, stream === 'out' ? FILES.out : FILES.err, line);
       },
     },
-    options.perTestTimeout,
+    settings.perTestTimeout,
   );
   const seconds = (performance.now() - started) / 1000;
   recordEnd(dir, end, seconds);
-  return { end, seconds };
+  const status = jobResult(job.name, readJobFiles(dir), settings.dmesg).result;
+  log.info({ event: 'job-end', job: job.name, index, status, end: end.kind, seconds }, `end ${job.name}: ${status}`);
+  ctx.progress.ended(job.name, status, seconds);
+  return end.kind === 'done' ? monitoredError(end.kmsg, settings.abortOn) : undefined;
 }
 
 /** The journal's last word on a job, and what the runner itself saw. */
@@ -85,18 +109,24 @@ function recordEnd(dir: string, end: JobEnd, seconds: number): void {
       // A hung (simulated) machine leaves no exit line, as on real hardware.
       if (end.verdict !== 'incomplete') appendLine(dir, FILES.journal, `exit:${EXIT_CODES[end.verdict]} ${time}`);
       return;
-    case 'crashed': {
-      const signal = end.signal ?? 'none';
-      appendLine(dir, FILES.err, `primeci: worker process died during the test (signal ${signal}, exit code ${end.exitCode ?? 'none'})`);
-      appendLine(dir, FILES.journal, `exit:${end.signal ? 128 + (SIGNALS[end.signal] ?? 0) : end.exitCode ?? 1} ${time}`);
+    case 'crashed':
+      appendLine(dir, FILES.err, `primeci: worker process died during the test (signal ${end.signal ?? 'none'}, exit code ${end.exitCode ?? 'none'})`);
+      appendLine(dir, FILES.journal, `exit:${end.signal ? 128 + (SIGNALS[end.signal] ?? 0) : (end.exitCode ?? 1)} ${time}`);
       return;
-    }
     case 'timeout':
       appendLine(dir, FILES.err, `primeci: per-test timeout of ${end.seconds}s exceeded; the worker was killed`);
-      appendLine(dir, FILES.journal, `timeout:137 ${time}`);
+      appendLine(dir, FILES.journal, `timeout:${128 + SIGNALS.SIGKILL} ${time}`);
       return;
     case 'error':
       appendLine(dir, FILES.err, `primeci: the job could not be run: ${end.message}`);
       appendLine(dir, FILES.journal, `exit:${EXIT_INVALID} ${time}`);
   }
+}
+
+/** igt_runner's aborted.txt: what ran last, what would have run next, and why. */
+function writeAborted(ctx: ExecuteContext, index: number, reason: string): void {
+  const next = ctx.joblist[index + 1] ?? 'nothing';
+  const text = `Aborting.\nPrevious test: ${ctx.joblist[index]}\nNext test: ${next}\n\n${reason}\n`;
+  writeFileSync(join(ctx.dir, FILES.aborted), text);
+  ctx.log.error({ event: 'abort', after: ctx.joblist[index], reason }, 'run aborted');
 }

@@ -1,7 +1,6 @@
-// Loading the suites a command names and selecting their jobs.
-import type { Job } from './job.ts';
-import { suiteJobs } from './job.ts';
-import { compileFilters, selectJobs } from './plan.ts';
+// Loading the suites a command names and planning their jobs.
+import { suiteJobs, type Job } from './job.ts';
+import { planJobs, type PlanOptions } from './plan.ts';
 import { loadSuites, suiteFiles } from './scenario/load.ts';
 import type { InputError } from './scenario/source.ts';
 
@@ -11,8 +10,8 @@ export interface Selection {
   errors: InputError[];
 }
 
-export function selectTests(suites: string[], include: string[] = [], exclude: string[] = []): Selection {
-  const filters = compileFilters(include, exclude);
+export function selectTests(suites: string[], plan: Partial<PlanOptions> = {}): Selection {
   const loaded = loadSuites(suiteFiles(suites));
-  return { jobs: selectJobs(loaded.suites.flatMap(suiteJobs), filters), errors: loaded.errors };
+  const jobs = planJobs(loaded.suites.flatMap(suiteJobs), { include: [], exclude: [], repeat: 1, ...plan });
+  return { jobs, errors: loaded.errors };
 }

@@ -39,6 +39,8 @@ export interface TestResult {
   result: Status;
   time: TimeAttribute;
   'igt-version'?: string;
+  /** primeci: with `run --repeat N`, every run's status in order (the entry is the worst run). */
+  runs?: Status[];
 }
 
 export type Totals = Record<Status, number>;
@@ -55,6 +57,15 @@ export interface TestrunResult {
   runtimes: Record<string, { time: TimeAttribute }>;
   /** primeci's additions (igt_runner ignores unknown keys): build, host, backend, seed. */
   metadata?: Record<string, string>;
+}
+
+/** From harmless to worst, for keeping the worst of repeated runs. */
+const SEVERITY: readonly Status[] = [
+  'notrun', 'pass', 'skip', 'warn', 'dmesg-warn', 'fail', 'dmesg-fail', 'timeout', 'incomplete', 'crash', 'abort',
+];
+
+export function worse(a: Status, b: Status): Status {
+  return SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a;
 }
 
 export function emptyTotals(): Totals {

@@ -12,6 +12,7 @@ export const FILES = {
   starttime: 'starttime.txt',
   endtime: 'endtime.txt',
   results: 'results.json',
+  aborted: 'aborted.txt',
   journal: 'journal.txt',
   out: 'out.txt',
   err: 'err.txt',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { KmsgRecord } from '../../backends/backend.ts';
 import { formatDmesgLine, isWarning, type DmesgRules } from './dmesg.ts';
 import {
-  emptyTotals, timeAttribute, type Status, type TestResult, type TestrunResult, type Totals,
+  emptyTotals, timeAttribute, worse, type Status, type TestResult, type TestrunResult, type Totals,
 } from './igt.ts';
 import { FILES, jobDir, parseKmsg, readJoblist, readMetadata, readText } from './layout.ts';
 
@@ -95,8 +95,11 @@ export function generateResults(dir: string, rules: DmesgRules): TestrunResult {
   const tests: Record<string, TestResult> = {};
   readJoblist(dir).forEach((name, index) => {
     const d = jobDir(dir, index);
-    tests[name] = existsSync(d) ? jobResult(name, readJobFiles(d), rules) : notrun();
+    const result = existsSync(d) ? jobResult(name, readJobFiles(d), rules) : notrun();
+    tests[name] = name in tests ? repeated(tests[name], result) : result;
   });
+  const aborted = readText(dir, FILES.aborted);
+  if (aborted) tests['igt@runner@aborted'] = { ...notrun(), out: aborted, result: 'fail' };
   const start = Number(readText(dir, FILES.starttime)) || 0;
   const end = Number(readText(dir, FILES.endtime)) || start;
   return {
@@ -111,6 +114,13 @@ export function generateResults(dir: string, rules: DmesgRules): TestrunResult {
     runtimes: runtimesOf(tests),
     metadata,
   };
+}
+
+/** A test run several times (--repeat) is reported by its worst run, with every status kept. */
+function repeated(earlier: TestResult, later: TestResult): TestResult {
+  const runs = [...(earlier.runs ?? [earlier.result]), later.result];
+  const keep = worse(earlier.result, later.result) === earlier.result ? earlier : later;
+  return { ...keep, runs };
 }
 
 export function writeResults(dir: string, results: TestrunResult): void {
