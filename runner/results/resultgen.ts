@@ -138,7 +138,7 @@ export function totalsOf(tests: Record<string, TestResult>): Record<string, Tota
   return totals;
 }
 
-function runtimesOf(tests: Record<string, TestResult>): TestrunResult['runtimes'] {
+export function runtimesOf(tests: Record<string, TestResult>): TestrunResult['runtimes'] {
   const out: TestrunResult['runtimes'] = {};
   for (const [name, t] of Object.entries(tests)) {
     const bin = binaryOf(name);

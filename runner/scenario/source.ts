@@ -14,8 +14,12 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 /** Thrown when an input file cannot be used; carries every problem found. */
 export class InputError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join('\n'));
+  readonly diagnostics: Diagnostic[];
+
+  constructor(diagnostics: Diagnostic[]) {
+    const sorted = [...diagnostics].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+    super(sorted.map(formatDiagnostic).join('\n'));
+    this.diagnostics = sorted;
     this.name = 'InputError';
   }
 }

@@ -95,8 +95,8 @@ t.test('an unknown errno, key or procedure is reported', async (t) => {
   t.same(out2, [
     "demo.yaml:11:38: unknown errno 'EINVALL'",
     "demo.yaml:12:16: unknown procedure 'q' (did you mean 'p'?)",
-    "demo.yaml:13:20: procedure 'p' has no parameter 'y'",
     "demo.yaml:13:19: missing argument 'x' of procedure 'p'",
+    "demo.yaml:13:20: procedure 'p' has no parameter 'y'",
   ]);
 });
 
