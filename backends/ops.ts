@@ -43,7 +43,7 @@ export const OPS = {
   gem_flink: { summary: 'DRM_IOCTL_GEM_FLINK; returns the global name.', args: { fd, handle }, result: 'name' },
   gem_open: { summary: 'DRM_IOCTL_GEM_OPEN of a flink name.', args: { fd, name: int }, result: '{handle, size}' },
   prime_handle_to_fd: {
-    summary: 'DRM_IOCTL_PRIME_HANDLE_TO_FD (export); returns the dma-buf fd.',
+    summary: 'DRM_IOCTL_PRIME_HANDLE_TO_FD (export); returns the dma-buf fd. flags default to [cloexec], as IGT\'s prime_handle_to_fd.',
     args: { fd, handle, flags: flags(['cloexec', 'rdwr']).optional() },
     result: 'fd',
   },
@@ -78,6 +78,82 @@ export const OPS = {
     args: { map: mapping, offset: int.optional(), length: int.optional() },
     result: 'bytes',
   },
+  poll: {
+    summary: 'poll(2) one fd for in/out; returns {ready, revents}. timeout_ms -1 waits forever.',
+    args: {
+      fd,
+      events: z.array(z.enum(['in', 'out'])).optional().describe('default [in]'),
+      timeout_ms: int.optional().describe('default 0'),
+    },
+    result: '{ready, revents}',
+  },
+  fdinfo: {
+    summary: 'Read /proc/self/fdinfo/FD; returns its fields (pos, flags, size, count, exp_name, name, drm-driver, ...).',
+    args: { fd },
+    result: '{field: value}',
+  },
+  dmabuf_sync: {
+    summary: 'DMA_BUF_IOCTL_SYNC (start waits for implicit fences).',
+    args: { fd, flags: flags(['start', 'end', 'read', 'write']) },
+    result: 'nothing',
+  },
+  dmabuf_set_name: { summary: 'DMA_BUF_SET_NAME (at most 31 bytes).', args: { fd, name: z.string() }, result: 'nothing' },
+  dmabuf_export_sync_file: {
+    summary: 'DMA_BUF_IOCTL_EXPORT_SYNC_FILE: a sync_file snapshot of the fences a reader / writer waits for.',
+    args: { fd, flags: flags(['read', 'write']) },
+    result: 'fd',
+  },
+  dmabuf_import_sync_file: {
+    summary: 'DMA_BUF_IOCTL_IMPORT_SYNC_FILE: add a sync_file\'s fence as a reader (read) or writer (write).',
+    args: { fd, sync_file: fd, flags: flags(['read', 'write']) },
+    result: 'nothing',
+  },
+  vgem_fence_attach: {
+    summary: 'DRM_IOCTL_VGEM_FENCE_ATTACH; returns the fence id.',
+    args: { fd, handle, flags: flags(['write']).optional(), pad: int.optional() },
+    result: 'fence',
+  },
+  vgem_fence_signal: {
+    summary: 'DRM_IOCTL_VGEM_FENCE_SIGNAL.',
+    args: { fd, fence: int.describe('fence id from vgem_fence_attach'), flags: int.optional() },
+    result: 'nothing',
+  },
+  sw_sync_timeline_create: {
+    summary: 'Open /sys/kernel/debug/sync/sw_sync: a new timeline; returns its fd.',
+    args: {},
+    result: 'fd',
+  },
+  sw_sync_fence_create: {
+    summary: 'SW_SYNC_IOC_CREATE_FENCE on a timeline; returns a sync_file fd.',
+    args: { timeline: fd, value: int, name: z.string().optional() },
+    result: 'fd',
+  },
+  sw_sync_timeline_inc: {
+    summary: 'SW_SYNC_IOC_INC: advance the timeline.',
+    args: { timeline: fd, count: int.optional().describe('default 1') },
+    result: 'nothing',
+  },
+  sync_file_merge: {
+    summary: 'SYNC_IOC_MERGE; returns the merged sync_file fd.',
+    args: { fd, fd2: fd, name: z.string().optional() },
+    result: 'fd',
+  },
+  sync_file_info: {
+    summary: 'SYNC_IOC_FILE_INFO; returns {name, status, num_fences, fences: [{obj_name, driver_name, status, timestamp_ns}]}.',
+    args: { fd },
+    result: '{name, status, num_fences, fences}',
+  },
+  sync_file_wait: {
+    summary: 'libsync sync_wait: poll for signalled; ETIME on timeout. timeout_ms -1 waits forever.',
+    args: { fd, timeout_ms: int.optional().describe('default -1') },
+    result: 'nothing',
+  },
+  module_unload: {
+    summary: 'delete_module(2) (rmmod); EBUSY while files, dma-bufs or mappings use it.',
+    args: { name: z.string() },
+    result: 'nothing',
+  },
+  module_load: { summary: 'Load a kernel module (modprobe).', args: { name: z.string() }, result: 'nothing' },
 } as const satisfies Record<string, OpSpec>;
 
 export interface OpSpec {

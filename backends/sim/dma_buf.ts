@@ -4,13 +4,19 @@
 // dma_buf_mmap_locking 'core' (6.2) dma_buf_mmap_internal and dma_buf_mmap
 // take dmabuf->resv around the exporter's mmap; with 'none' (<= 6.1) and
 // 'exporter' (the seed-000 fix) they take nothing and the exporter decides.
-import { DmaResv, dma_resv_lock, dma_resv_unlock } from './dma_resv.ts';
+import type { Value } from '../backend.ts';
+import { dma_fence_get_stub } from './dma_fence.ts';
+import {
+  DmaResv, dma_resv_add_fence, dma_resv_get_singleton, dma_resv_lock, dma_resv_test_signaled, dma_resv_unlock,
+  dma_resv_usage_rw, dma_resv_wait_timeout,
+} from './dma_resv.ts';
 import type { DrmDevice } from './drm_device.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
-import { File, fput, get_file, type FileOperations, type Whence } from './file.ts';
+import { EPOLLIN, EPOLLOUT, File, fput, get_file, type FileOperations, type Whence } from './file.ts';
 import type { PageSource } from './drm_gem.ts';
 import { PAGE_SIZE, vma_set_file, type VmArea } from './mm.ts';
 import { current, type KGen } from './sched.ts';
+import { sync_file_create, sync_file_get_fence } from './sync_file.ts';
 
 /** O_RDWR and O_CLOEXEC as DRM_RDWR / DRM_CLOEXEC carry them. */
 export const O_RDWR = 0o2;
@@ -65,13 +71,6 @@ export interface ExportInfo {
   /** O_RDWR (and O_CLOEXEC, ignored here) as the exporter was asked. */
   flags: number;
 }
-
-export const dma_buf_fops: FileOperations = {
-  name: 'dmabuf',
-  release: dma_buf_file_release,
-  llseek: dma_buf_llseek,
-  mmap: dma_buf_mmap_internal,
-};
 
 export function is_dma_buf_file(file: File): boolean {
   return file.f_op === dma_buf_fops;
@@ -176,3 +175,136 @@ export function* dma_buf_detach(dmabuf: DmaBuf, attach: DmaBufAttachment): KGen<
 export function* dma_buf_map_attachment(attach: DmaBufAttachment): KGen<KResult<PageSource>> {
   return yield* attach.dmabuf.ops.map_dma_buf(attach);
 }
+
+/** DMA_BUF_SYNC_* and the mask the kernel accepts. */
+export const DMA_BUF_SYNC_READ = 1;
+export const DMA_BUF_SYNC_WRITE = 2;
+export const DMA_BUF_SYNC_RW = 3;
+export const DMA_BUF_SYNC_END = 4;
+const DMA_BUF_SYNC_VALID_FLAGS_MASK = DMA_BUF_SYNC_RW | DMA_BUF_SYNC_END;
+/** DMA_BUF_NAME_LEN */
+const DMA_BUF_NAME_LEN = 32;
+
+/**
+ * dma_buf_poll (since "dma-buf: fix and rework dma_buf_poll v3"): EPOLLIN
+ * waits for writers (usage WRITE), EPOLLOUT for every fence (usage READ).
+ */
+function dma_buf_poll_reworked(dmabuf: DmaBuf, events: number): number {
+  let ready = 0;
+  if (events & EPOLLOUT && dma_resv_test_signaled(dmabuf.resv, dma_resv_usage_rw(true))) ready |= EPOLLOUT;
+  if (events & EPOLLIN && dma_resv_test_signaled(dmabuf.resv, dma_resv_usage_rw(false))) ready |= EPOLLIN;
+  return ready;
+}
+
+/**
+ * dma_buf_poll before the rework, over the exclusive/shared view: the
+ * exclusive fence is the last writer; shared fences are the readers added
+ * after it (adding an exclusive fence used to drop the shared ones). When
+ * EPOLLOUT is asked and shared fences exist, the exclusive fence is not
+ * checked at all - for EPOLLIN either.
+ */
+function dma_buf_poll_legacy(dmabuf: DmaBuf, events: number): number {
+  const fences = dmabuf.resv.fences;
+  let exclAt = -1;
+  fences.forEach((f, i) => { if (f.usage === 'kernel' || f.usage === 'write') exclAt = i; });
+  const excl = exclAt >= 0 ? fences[exclAt].fence : undefined;
+  const shared = fences.slice(exclAt + 1).filter((f) => f.usage === 'read').map((f) => f.fence);
+  let ready = events & (EPOLLIN | EPOLLOUT);
+  if (excl && (!(events & EPOLLOUT) || shared.length === 0)) {
+    if (!excl.signaled) ready &= ~(EPOLLIN | EPOLLOUT);
+  }
+  if (events & EPOLLOUT && shared.length > 0) {
+    if (shared.some((f) => !f.signaled)) ready &= ~EPOLLOUT;
+  }
+  return ready;
+}
+
+function dma_buf_poll(file: File, events: number): number {
+  const dmabuf = file.private_data as DmaBuf;
+  return dmabuf.owner.kernel.switches.dma_buf_poll === 'legacy'
+    ? dma_buf_poll_legacy(dmabuf, events)
+    : dma_buf_poll_reworked(dmabuf, events);
+}
+
+/** DMA_BUF_IOCTL_SYNC: flags checked as the kernel does; SYNC_START waits for implicit fences. */
+function* dma_buf_ioctl_sync(dmabuf: DmaBuf, flags: number): KGen<KResult<Value>> {
+  if (flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK) return ERR('EINVAL', `invalid sync flags 0x${(flags >>> 0).toString(16)}`);
+  if ((flags & DMA_BUF_SYNC_RW) === 0) return ERR('EINVAL', 'sync flags name neither read nor write');
+  if (flags & DMA_BUF_SYNC_END) return null;
+  // dma_buf_begin_cpu_access -> __dma_buf_begin_cpu_access: wait for implicit rendering
+  const write = (flags & DMA_BUF_SYNC_WRITE) !== 0;
+  yield* dma_resv_wait_timeout(dmabuf.resv, dma_resv_usage_rw(write), undefined);
+  return null;
+}
+
+/** dma_buf_set_name: at most DMA_BUF_NAME_LEN - 1 bytes (strndup_user). */
+function dma_buf_set_name(dmabuf: DmaBuf, name: string): KResult<Value> {
+  if (Buffer.byteLength(name) >= DMA_BUF_NAME_LEN) return ERR('EINVAL', `dma-buf name longer than ${DMA_BUF_NAME_LEN - 1} bytes`);
+  dmabuf.name = name;
+  return null;
+}
+
+function syncFlagsValid(flags: number): KResult<void> {
+  if (flags & ~DMA_BUF_SYNC_RW) return ERR('EINVAL', `invalid sync_file flags 0x${(flags >>> 0).toString(16)}`);
+  if ((flags & DMA_BUF_SYNC_RW) === 0) return ERR('EINVAL', 'sync_file flags name neither read nor write');
+}
+
+/** dma_buf_export_sync_file: a snapshot of the fences a reader/writer would wait for. */
+function dma_buf_export_sync_file(dmabuf: DmaBuf, flags: number): KResult<Value> {
+  const bad = syncFlagsValid(flags);
+  if (IS_ERR(bad)) return bad;
+  const task = current();
+  const usage = dma_resv_usage_rw((flags & DMA_BUF_SYNC_WRITE) !== 0);
+  const fence = dma_resv_get_singleton(task.kernel, dmabuf.resv, usage) ?? dma_fence_get_stub(task.kernel);
+  return task.process.files.install(sync_file_create(fence), true);
+}
+
+/** dma_buf_import_sync_file: the sync_file's fences join the buffer as writers or readers. */
+function* dma_buf_import_sync_file(dmabuf: DmaBuf, fd: number, flags: number): KGen<KResult<Value>> {
+  const bad = syncFlagsValid(flags);
+  if (IS_ERR(bad)) return bad;
+  const fence = sync_file_get_fence(fd);
+  if (!fence) return ERR('EINVAL', `fd ${fd} is not a sync_file`);
+  const usage = flags & DMA_BUF_SYNC_WRITE ? 'write' : 'read';
+  yield* dma_resv_lock(dmabuf.resv);
+  dma_resv_add_fence(dmabuf.resv, fence, usage);
+  dma_resv_unlock(dmabuf.resv);
+  return null;
+}
+
+/** Flags from the op's symbolic names or a raw integer. */
+export function syncFlags(flags: unknown): number {
+  if (typeof flags === 'number') return flags;
+  const bits: Record<string, number> = { start: 0, end: DMA_BUF_SYNC_END, read: DMA_BUF_SYNC_READ, write: DMA_BUF_SYNC_WRITE };
+  return ((flags as string[] | undefined) ?? []).reduce((acc, name) => acc | bits[name], 0);
+}
+
+function* dma_buf_ioctl(file: File, op: string, args: Readonly<Record<string, unknown>>): KGen<KResult<Value>> {
+  const dmabuf = file.private_data as DmaBuf;
+  switch (op) {
+    case 'dmabuf_sync': return yield* dma_buf_ioctl_sync(dmabuf, syncFlags(args.flags));
+    case 'dmabuf_set_name': return dma_buf_set_name(dmabuf, args.name as string);
+    case 'dmabuf_export_sync_file': return dma_buf_export_sync_file(dmabuf, syncFlags(args.flags));
+    case 'dmabuf_import_sync_file':
+      return yield* dma_buf_import_sync_file(dmabuf, args.sync_file as number, syncFlags(args.flags));
+    default: return ERR('ENOTTY', `dma-buf has no ${op} ioctl`);
+  }
+}
+
+/** dma_buf_show_fdinfo */
+function dma_buf_show_fdinfo(file: File): string[] {
+  const dmabuf = file.private_data as DmaBuf;
+  const lines = [`size:\t${dmabuf.size}`, `count:\t${file.f_count}`, `exp_name:\t${dmabuf.exp_name}`];
+  if (dmabuf.name) lines.push(`name:\t${dmabuf.name}`);
+  return lines;
+}
+
+export const dma_buf_fops: FileOperations = {
+  name: 'dmabuf',
+  release: dma_buf_file_release,
+  llseek: dma_buf_llseek,
+  mmap: dma_buf_mmap_internal,
+  poll: dma_buf_poll,
+  ioctl: dma_buf_ioctl,
+  show_fdinfo: dma_buf_show_fdinfo,
+};

@@ -35,6 +35,8 @@ export interface DrmDriver {
   dumb_map_offset?(file: DrmFile, handle: number): KGen<KResult<number>>;
   /** Driver ioctls by op name. */
   readonly ioctls: Readonly<Record<string, DriverIoctl>>;
+  /** Called when a drm_file is opened (drm_driver.open). */
+  open?(file: DrmFile): void;
   /** Called on the last close of a drm_file (drm_driver.postclose). */
   postclose?(file: DrmFile): KGen<void>;
 }

@@ -18,6 +18,8 @@ export class DrmFile {
   readonly table_lock = new SpinLock(table_lock_class);
   readonly prime = new DrmPrimeFilePrivate();
   readonly client_id = nextClientId++;
+  /** The driver's per-file state (driver_priv), set by its open hook. */
+  driver_priv: unknown;
 
   constructor(
     readonly dev: DrmDevice,
@@ -37,7 +39,9 @@ export class DrmFile {
 /** drm_open: a new drm_file on the device. */
 export function drm_open(dev: DrmDevice, render: boolean): File {
   dev.refs++;
-  return new File(drm_fops, new DrmFile(dev, render), { read: true, write: true }, 0o2);
+  const priv = new DrmFile(dev, render);
+  dev.driver.open?.(priv);
+  return new File(drm_fops, priv, { read: true, write: true }, 0o2);
 }
 
 /** drm_release -> drm_file_free */

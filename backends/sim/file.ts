@@ -8,6 +8,9 @@ import type { VmArea } from './mm.ts';
 
 export type Whence = 'set' | 'cur' | 'end';
 
+export const EPOLLIN = 0x1;
+export const EPOLLOUT = 0x4;
+
 export interface FileOperations {
   /** For fdinfo and messages: the kind of file ("drm", "dmabuf", "sync_file", ...). */
   readonly name: string;
@@ -16,7 +19,10 @@ export interface FileOperations {
   mmap?(file: File, vma: VmArea): KGen<KResult<void>>;
   /** The uAPI ioctls this file answers, by op name; anything else is ENOTTY. */
   ioctl?(file: File, op: string, args: Readonly<Record<string, unknown>>): KGen<KResult<Value>>;
+  /** fdinfo lines after the generic pos/flags ones ("key:\tvalue"). */
   show_fdinfo?(file: File): string[];
+  /** The ready events among `events` now (EPOLLIN / EPOLLOUT), without sleeping. */
+  poll?(file: File, events: number): number;
 }
 
 export class File {

@@ -2,7 +2,7 @@
 // behaviour switches, and the DRM devices registered at boot.
 import type { KmsgRecord } from '../backend.ts';
 import type { Chooser } from './chooser.ts';
-import type { DrmDevice } from './drm_device.ts';
+import type { DrmDevice, DrmDriver } from './drm_device.ts';
 import { LockdepMap } from './locking.ts';
 import { Lockdep } from './lockdep.ts';
 import type { Switches } from './profile.ts';
@@ -23,7 +23,10 @@ export class Kernel {
   readonly fs_reclaim = new LockdepMap('fs_reclaim');
   /** Registered DRM devices, in minor order (card0, card1, ...). */
   readonly devices: DrmDevice[] = [];
+  /** The DRM driver modules this machine has, loaded or not. */
+  readonly drivers: DrmDriver[] = [];
   private nextPid = 1000;
+  private nextFenceContext = 1;
 
   constructor(
     readonly buildName: string,
@@ -32,6 +35,11 @@ export class Kernel {
   ) {
     this.sched = new Scheduler(chooser);
     this.lockdep = new Lockdep((lines) => this.printLines(KERN_WARNING, lines), switches.release);
+  }
+
+  /** dma_fence_context_alloc(1) */
+  allocFenceContext(): number {
+    return this.nextFenceContext++;
   }
 
   allocPid(): number {

@@ -42,7 +42,7 @@ interface Dependency {
 
 /** Lock entry points: lockdep reports the caller of these (its acquire ip). */
 const LOCK_PRIMITIVES = new Set([
-  'mutex_lock', 'down_read', 'down_write', 'spin_lock', 'lock_map_acquire', 'dma_resv_lock',
+  'mutex_lock', 'down_read', 'down_write', 'spin_lock', 'lock_map_acquire', 'dma_resv_lock', 'dma_resv_trylock',
 ]);
 
 let nextAddr = 0x1a3c000;
@@ -58,11 +58,14 @@ export class Lockdep {
 
   constructor(private readonly report: (lines: string[]) => void, private readonly kernelRelease: string) {}
 
-  /** lock_acquire: validate, then record the lock as held by `task`. */
-  acquire(task: Task, lock: LockInstance, read = false): void {
+  /**
+   * lock_acquire: validate, then record the lock as held by `task`. A trylock
+   * is only recorded: it cannot deadlock, so it adds no dependency.
+   */
+  acquire(task: Task, lock: LockInstance, read = false, trylock = false): void {
     const stack = kernel_stack().filter((f) => !LOCK_PRIMITIVES.has(f));
     const held: HeldLock = { lock, stack, read };
-    if (this.enabled) this.validate(task, held);
+    if (this.enabled && !trylock) this.validate(task, held);
     task.held.push(held);
   }
 

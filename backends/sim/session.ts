@@ -3,9 +3,9 @@
 import type { KmsgRecord, Requirement, RunOutcome, Session, Thread, ThreadBody } from '../backend.ts';
 import type { OpName } from '../ops.ts';
 import type { Chooser } from './chooser.ts';
-import { DrmDevice } from './drm_device.ts';
 import { task_work_run } from './file.ts';
 import { Kernel, KERN_ERR } from './kernel.ts';
+import { register_driver } from './module.ts';
 import { Process } from './process.ts';
 import type { Build } from './profile.ts';
 import { current, Task, wait_event, type KGen } from './sched.ts';
@@ -19,7 +19,7 @@ const COMM = 'primeci';
 const HUNG_TASK_TIMEOUT_US = 120_000_000;
 
 /** Kernel features a scenario may require, beyond drivers and ops. */
-const FEATURES = new Set(['lockdep', 'virtual_time', 'module_unload']);
+const FEATURES = new Set(['lockdep', 'virtual_time', 'module_unload', 'sw_sync', 'dma_buf_export_sync_file', 'dma_buf_import_sync_file']);
 
 class SimThread implements Thread {
   constructor(private readonly session: SimSession) {}
@@ -57,7 +57,8 @@ export class SimSession implements Session {
   constructor(build: Build, chooser: Chooser) {
     this.kernel = new Kernel(build.name, build.switches, chooser);
     for (const driver of [vgem_driver, vkms_driver]) {
-      this.kernel.devices.push(new DrmDevice(this.kernel, driver, this.kernel.devices.length));
+      this.kernel.drivers.push(driver);
+      register_driver(this.kernel, driver);
     }
     this.kernel.printk(6, `Linux version ${build.switches.release} (primeci-sim ${build.name})`);
   }

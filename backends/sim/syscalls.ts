@@ -6,10 +6,13 @@ import type { OpResult, Value } from '../backend.ts';
 import type { OpName } from '../ops.ts';
 import { drm_open } from './drm_file.ts';
 import { IS_ERR, ERR, type KResult } from './errors.ts';
-import { get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
+import { O_CLOEXEC } from './dma_buf.ts';
+import { EPOLLIN, EPOLLOUT, get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
+import { delete_module, load_module } from './module.ts';
+import { sw_sync_debugfs_open } from './sw_sync.ts';
 import { SYSCALL_COST_US } from './kernel.ts';
 import { access_mapping, vm_mmap_pgoff, vm_munmap } from './mm.ts';
-import { current, might_sleep, type KGen } from './sched.ts';
+import { current, might_sleep, wait_event, type KGen } from './sched.ts';
 
 type Args = Readonly<Record<string, unknown>>;
 type Syscall = (args: Args) => KGen<KResult<Value>>;
@@ -36,10 +39,10 @@ function* sys_dup(args: Args): KGen<KResult<Value>> {
   return files.install(get_file(file), false);
 }
 
-/** ioctl(2): the file's ioctl operation, ENOTTY when it has none for this request. */
-function ioctl(op: string): Syscall {
+/** ioctl(2) on the fd in argument `fdArg`: the file's ioctl operation, ENOTTY when it has none. */
+function ioctl(op: string, fdArg = 'fd'): Syscall {
   return function* sys_ioctl(args: Args): KGen<KResult<Value>> {
-    const file = current().process.files.fdget(args.fd as number);
+    const file = current().process.files.fdget(args[fdArg] as number);
     if (IS_ERR(file)) return file;
     if (!file.f_op.ioctl) return ERR('ENOTTY', `${file.f_op.name} files take no ${op} ioctl`);
     return yield* file.f_op.ioctl(file, op, args);
@@ -68,6 +71,63 @@ function* sys_lseek(args: Args): KGen<KResult<Value>> {
   const file = current().process.files.fdget(args.fd as number);
   if (IS_ERR(file)) return file;
   return vfs_llseek(file, args.offset as number, args.whence as Whence);
+}
+
+/** poll(2) of one fd; files without a poll operation are always ready (DEFAULT_POLLMASK). */
+function* sys_poll(args: Args): KGen<KResult<Value>> {
+  const { fd, events = ['in'], timeout_ms = 0 } = args as { fd: number; events?: string[]; timeout_ms?: number };
+  const file = current().process.files.fdget(fd);
+  if (IS_ERR(file)) return { ready: false, revents: ['nval'] };
+  const wanted = (events.includes('in') ? EPOLLIN : 0) | (events.includes('out') ? EPOLLOUT : 0);
+  const mask = () => (file.f_op.poll ? file.f_op.poll(file, wanted) : wanted);
+  if (mask() === 0 && timeout_ms !== 0) {
+    const sched = current().kernel.sched;
+    const deadline = timeout_ms < 0 ? undefined : sched.now + timeout_ms * 1000;
+    yield* wait_event({ what: `do_sys_poll(${file.f_op.name})`, ready: () => mask() !== 0, deadline });
+  }
+  const ready = mask();
+  const revents = [...(ready & EPOLLIN ? ['in'] : []), ...(ready & EPOLLOUT ? ['out'] : [])];
+  return { ready: ready !== 0, revents };
+}
+
+/** libsync's sync_wait: poll for EPOLLIN; ETIME when the timeout passes first. */
+function* sync_wait(args: Args): KGen<KResult<Value>> {
+  const { fd, timeout_ms = -1 } = args as { fd: number; timeout_ms?: number };
+  const ret = yield* sys_poll({ fd, events: ['in'], timeout_ms });
+  if (IS_ERR(ret)) return ret;
+  const { ready, revents } = ret as { ready: boolean; revents: string[] };
+  if (revents.includes('nval')) return ERR('EINVAL', `fd ${fd} is not open`);
+  return ready ? null : ERR('ETIME', `fd ${fd} not signalled within ${timeout_ms} ms`);
+}
+
+/** /proc/self/fdinfo/FD: the generic fields, then the file's own. */
+function* proc_fdinfo(args: Args): KGen<KResult<Value>> {
+  const files = current().process.files;
+  const fd = args.fd as number;
+  const file = files.fdget(fd);
+  if (IS_ERR(file)) return ERR('ENOENT', `/proc/self/fdinfo/${fd}: fd is not open`);
+  const flags = file.f_flags | (files.cloexec(fd) ? O_CLOEXEC : 0);
+  const lines = [`pos:\t${file.f_pos}`, `flags:\t0${flags.toString(8).padStart(7, '0')}`, ...(file.f_op.show_fdinfo?.(file) ?? [])];
+  const info: Record<string, Value> = {};
+  for (const line of lines) {
+    const [key, value] = line.split(':\t');
+    info[key] = /^-?\d+$/.test(value) && key !== 'flags' ? Number(value) : value;
+  }
+  return info;
+}
+
+function* sw_sync_open(): KGen<KResult<Value>> {
+  return current().process.files.install(sw_sync_debugfs_open(), false);
+}
+
+function* module_unload(args: Args): KGen<KResult<Value>> {
+  const ret = delete_module(current().kernel, args.name as string);
+  return IS_ERR(ret) ? ret : null;
+}
+
+function* module_load(args: Args): KGen<KResult<Value>> {
+  const ret = load_module(current().kernel, args.name as string);
+  return IS_ERR(ret) ? ret : null;
 }
 
 interface MemArgs {
@@ -131,6 +191,22 @@ const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   lseek: sys_lseek,
   mem_write,
   mem_read,
+  poll: sys_poll,
+  fdinfo: proc_fdinfo,
+  dmabuf_sync: ioctl('dmabuf_sync'),
+  dmabuf_set_name: ioctl('dmabuf_set_name'),
+  dmabuf_export_sync_file: ioctl('dmabuf_export_sync_file'),
+  dmabuf_import_sync_file: ioctl('dmabuf_import_sync_file'),
+  vgem_fence_attach: ioctl('vgem_fence_attach'),
+  vgem_fence_signal: ioctl('vgem_fence_signal'),
+  sw_sync_timeline_create: sw_sync_open,
+  sw_sync_fence_create: ioctl('sw_sync_fence_create', 'timeline'),
+  sw_sync_timeline_inc: ioctl('sw_sync_timeline_inc', 'timeline'),
+  sync_file_merge: ioctl('sync_file_merge'),
+  sync_file_info: ioctl('sync_file_info'),
+  sync_file_wait: sync_wait,
+  module_unload,
+  module_load,
 };
 
 export function implemented(op: OpName): boolean {

@@ -10,6 +10,7 @@ import {
 import { ERR, IS_ERR, type KResult } from './errors.ts';
 import { PAGE_SHIFT, type VmArea } from './mm.ts';
 import { current, type KGen } from './sched.ts';
+import { vgem_fence_attach_ioctl, vgem_fence_close, vgem_fence_open, vgem_fence_signal_ioctl } from './vgem_fence.ts';
 
 /** vgem_gem_dumb_map: only objects with their own shmemfs file can be mapped. */
 function* vgem_gem_dumb_map(file: DrmFile, handle: number): KGen<KResult<number>> {
@@ -48,5 +49,10 @@ export const vgem_driver: DrmDriver = {
   dumb_create: drm_gem_shmem_dumb_create,
   dumb_map_offset: vgem_gem_dumb_map,
   gem_prime_import_sg_table: vgem_prime_import_sg_table,
-  ioctls: {},
+  open: vgem_fence_open,
+  postclose: vgem_fence_close,
+  ioctls: {
+    vgem_fence_attach: vgem_fence_attach_ioctl,
+    vgem_fence_signal: vgem_fence_signal_ioctl,
+  },
 };
