@@ -1,0 +1,157 @@
+// The guest half of test/native/vm.test.ts: the native backend against the
+// real kernel's vgem (and cirrus as a second driver), checking the facts of
+// /work/shared/notes/vm.md. Run inside the VM as
+//   node --import tsx test/native/guest/vgem-checks.ts OUT.json
+// it writes one {name, pass, detail} per check; the host test asserts them.
+// (Not a tap file: loading tap takes ~40 s under TCG.)
+import { writeFileSync } from 'node:fs';
+import { Checks } from './checks.ts';
+import type { OpResult, Session, Thread, ThreadBody } from '../../../backends/backend.ts';
+import type { OpName } from '../../../backends/ops.ts';
+import { loadAddon } from '../../../backends/native/addon.ts';
+import { nativeBackend } from '../../../backends/native/index.ts';
+
+const addon = loadAddon();
+const drivers = addon.ok ? addon.addon.drivers() : [];
+const t = new Checks();
+
+function call(thread: Thread, op: OpName, args: Record<string, unknown>): OpResult {
+  const gen = thread.call(op, args);
+  let step = gen.next();
+  while (!step.done) step = gen.next();
+  return step.value;
+}
+
+function ok(r: OpResult): any {
+  if (!r.ok) throw new Error(`unexpected -${r.errno}${r.detail ? ` (${r.detail})` : ''}`);
+  return r.value;
+}
+
+/** A session whose main thread is handed to `body`, disposed afterwards. */
+function withSession(body: (th: Thread, session: Session) => Generator<any, void, unknown> | void): void {
+  const session = nativeBackend.session({ build: 'native', seed: 0 });
+  try {
+    session.run(function* (th) {
+      const inner = body(th, session);
+      if (inner) yield* inner;
+    });
+  } finally {
+    session.dispose();
+  }
+}
+
+t.ok(addon.ok, `the addon loads${addon.ok ? '' : `: ${addon.reason}`}`);
+t.ok(drivers.includes('vgem'), `vgem is present (drivers: ${drivers.join(', ')})`);
+t.test('requirements name the drivers present', (t) => {
+  withSession((_th, session) => {
+    t.equal(session.unmet({ driver: 'vgem' }), undefined);
+    t.match(session.unmet({ driver: 'i915' }), /no i915 device \(DRM drivers here: .*vgem/);
+  });
+});
+
+t.test('dumb buffers, flink, gem_close', (t) => {
+  withSession((th) => {
+    const fd = ok(call(th, 'open', { driver: 'vgem' }));
+    const bo = ok(call(th, 'create_dumb', { fd, width: 4096, height: 1, bpp: 32 }));
+    t.match(bo, { pitch: 16384, size: 16384 });
+    const name = ok(call(th, 'gem_flink', { fd, handle: bo.handle }));
+    t.ok(name > 0);
+    const fd2 = ok(call(th, 'open', { driver: 'vgem' }));
+    t.match(ok(call(th, 'gem_open', { fd: fd2, name })), { size: 16384 });
+    const offset = ok(call(th, 'map_dumb', { fd, handle: bo.handle }));
+    const map = ok(call(th, 'mmap', { fd, length: 16384, offset }));
+    t.same(call(th, 'gem_close', { fd, handle: bo.handle }), { ok: true, value: null });
+    t.match(call(th, 'gem_close', { fd, handle: bo.handle }), { ok: false, errno: 'EINVAL' }, 'double GEM_CLOSE');
+    t.same(call(th, 'mem_write', { map, byte: 0x11 }), { ok: true, value: null }, 'a mapping survives GEM_CLOSE');
+    t.match(call(th, 'map_dumb', { fd, handle: 999 }), { ok: false, errno: 'ENOENT' });
+  });
+});
+
+t.test('PRIME self-import, second file, lseek, dma-buf mmap', (t) => {
+  withSession((th) => {
+    const fd = ok(call(th, 'open', { driver: 'vgem' }));
+    const bo = ok(call(th, 'create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));
+    const dmabuf = ok(call(th, 'prime_handle_to_fd', { fd, handle: bo.handle, flags: ['cloexec', 'rdwr'] }));
+    t.equal(ok(call(th, 'prime_fd_to_handle', { fd, dmabuf })), bo.handle, 'self-import gives the exporter\'s handle');
+    const fd2 = ok(call(th, 'open', { driver: 'vgem' }));
+    const imported = ok(call(th, 'prime_fd_to_handle', { fd: fd2, dmabuf }));
+    t.equal(ok(call(th, 'prime_fd_to_handle', { fd: fd2, dmabuf })), imported, 're-import gives the same handle');
+    t.equal(ok(call(th, 'lseek', { fd: dmabuf, offset: 0, whence: 'end' })), 4096);
+    t.equal(ok(call(th, 'lseek', { fd: dmabuf, offset: 0, whence: 'set' })), 0);
+    t.match(call(th, 'lseek', { fd: dmabuf, offset: 0, whence: 'cur' }), { ok: false, errno: 'EINVAL' });
+    const viaDmabuf = ok(call(th, 'mmap', { fd: dmabuf, length: 4096 }));
+    t.same(call(th, 'mem_write', { map: viaDmabuf, pattern: 'index8' }), { ok: true, value: null });
+    const viaImport = ok(call(th, 'mmap', { fd: fd2, length: 4096, offset: ok(call(th, 'map_dumb', { fd: fd2, handle: imported })) }));
+    const bytes: Uint8Array = ok(call(th, 'mem_read', { map: viaImport, offset: 250, length: 8 }));
+    t.same([...bytes], [250, 251, 252, 253, 254, 255, 0, 1], 'bytes written through the dma-buf are seen through the importer');
+    t.match(call(th, 'mem_read', { map: viaImport, offset: 4090, length: 8 }), { ok: false, errno: 'EFAULT' });
+    t.match(call(th, 'prime_handle_to_fd', { fd, handle: bo.handle, flags: 0x7fff }), { ok: false, errno: 'EINVAL' }, 'bad flags');
+    // drm_gem_prime_handle_to_fd installs the object's existing dma-buf file again: its f_mode stays.
+    const again = ok(call(th, 'prime_handle_to_fd', { fd, handle: bo.handle, flags: ['cloexec'] }));
+    t.ok(ok(call(th, 'mmap', { fd: again, length: 4096 })) > 0, 're-export without rdwr is still the writable file');
+    const fresh = ok(call(th, 'create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));
+    const readOnly = ok(call(th, 'prime_handle_to_fd', { fd, handle: fresh.handle, flags: ['cloexec'] }));
+    t.match(call(th, 'mmap', { fd: readOnly, length: 4096 }), { ok: false, errno: 'EACCES' }, 'first export without rdwr: no writable mapping');
+    t.ok(ok(call(th, 'mmap', { fd: readOnly, length: 4096, prot: ['read'] })) > 0, 'but a read-only one');
+    t.match(call(th, 'prime_fd_to_handle', { fd, dmabuf: fd2 }), { ok: false, errno: 'EINVAL' }, 'a drm fd is not a dma-buf');
+  });
+});
+
+t.test('cross-driver import into cirrus refuses importer mmap', (t) => {
+  withSession((th) => {
+    const fd = ok(call(th, 'open', { driver: 'vgem' }));
+    const bo = ok(call(th, 'create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));
+    const dmabuf = ok(call(th, 'prime_handle_to_fd', { fd, handle: bo.handle }));
+    const cirrus = ok(call(th, 'open', { driver: 'cirrus' }));
+    const handle = ok(call(th, 'prime_fd_to_handle', { fd: cirrus, dmabuf }));
+    t.match(call(th, 'map_dumb', { fd: cirrus, handle }), { ok: false, errno: 'EINVAL' });
+  });
+});
+
+t.test('threads race export/import/close on real files', (t) => {
+  withSession(function* (th) {
+    const fd = ok(call(th, 'open', { driver: 'vgem' }));
+    const bo = ok(call(th, 'create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));
+    const fd2 = ok(call(th, 'open', { driver: 'vgem' }));
+    const errors: string[] = [];
+    const racer: ThreadBody = function* (me) {
+      for (let i = 0; i < 100; i++) {
+        const dmabuf = yield* me.call('prime_handle_to_fd', { fd, handle: bo.handle });
+        if (!dmabuf.ok) { errors.push(dmabuf.errno); continue; }
+        const handle = yield* me.call('prime_fd_to_handle', { fd: fd2, dmabuf: dmabuf.value });
+        if (!handle.ok) errors.push(handle.errno);
+        yield* me.call('close', { fd: dmabuf.value });
+      }
+    };
+    yield* th.spawn([racer, racer, racer], 'thread');
+    t.same(errors, [], 'every export and import succeeded');
+  });
+});
+
+t.test('a forked child imports the parent\'s dma-buf', (t) => {
+  withSession(function* (th) {
+    const fd = ok(call(th, 'open', { driver: 'vgem' }));
+    const bo = ok(call(th, 'create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));
+    const dmabuf = ok(call(th, 'prime_handle_to_fd', { fd, handle: bo.handle, flags: ['cloexec', 'rdwr'] }));
+    const map = ok(call(th, 'mmap', { fd: dmabuf, length: 4096 }));
+    const child: ThreadBody = function* (me) {
+      const own = yield* me.call('open', { driver: 'vgem' });
+      t.ok(own.ok, 'the child opens vgem');
+      if (!own.ok) return;
+      const handle = yield* me.call('prime_fd_to_handle', { fd: own.value, dmabuf });
+      t.ok(handle.ok, 'and imports the inherited dma-buf fd');
+      yield* me.call('mem_write', { map, byte: 0xc3 });
+    };
+    yield* th.spawn([child], 'fork');
+    t.equal(ok(call(th, 'mem_read', { map, offset: 100, length: 1 }))[0], 0xc3, 'the child\'s stores reach the parent');
+  });
+});
+
+t.test('the session\'s kernel log starts at its marker', (t) => {
+  withSession((_th, session) => {
+    const records = session.kmsg();
+    t.match(records[0]?.message, /^\[primeci\] native session \d+ starting/);
+  });
+});
+
+writeFileSync(process.argv[2], JSON.stringify(t.results, null, 1));
