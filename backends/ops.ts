@@ -154,6 +154,70 @@ export const OPS = {
     result: 'nothing',
   },
   module_load: { summary: 'Load a kernel module (modprobe).', args: { name: z.string() }, result: 'nothing' },
+  gem_create: {
+    summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_CREATE; returns the handle.',
+    args: { fd, size: int },
+    result: 'handle',
+    simOnly: true,
+  },
+  gem_pwrite: {
+    summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_PWRITE of a byte or pattern (waits for the GPU).',
+    args: { fd, handle, offset: int.optional(), length: int.optional(), ...content },
+    result: 'nothing',
+    simOnly: true,
+  },
+  gem_pread: {
+    summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_PREAD; returns the bytes (waits for writers).',
+    args: { fd, handle, offset: int.optional(), length: int.optional() },
+    result: 'bytes',
+    simOnly: true,
+  },
+  gem_set_domain: {
+    summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_SET_DOMAIN to the CPU domain (waits for the GPU).',
+    args: { fd, handle, write: z.boolean().optional() },
+    result: 'nothing',
+    simOnly: true,
+  },
+  gem_busy: {
+    summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_BUSY; returns {busy, write: engine|null, read: [engines]}.',
+    args: { fd, handle },
+    result: '{busy, write, read}',
+    simOnly: true,
+  },
+  gem_wait: {
+    summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_WAIT; ETIME while still busy. timeout_ms -1 waits forever.',
+    args: { fd, handle, timeout_ms: int.optional() },
+    result: 'nothing',
+    simOnly: true,
+  },
+  gpu_submit: {
+    summary: 'Simulated GPU: execbuf of a job on an engine that reads and writes buffers (implicit sync), fills what it writes, may spin until gpu_spin_end or hang until reset; returns {job, fence?}.',
+    args: {
+      fd,
+      engine: z.enum(['rcs0', 'bcs0', 'vcs0', 'vecs0']),
+      reads: z.array(handle).optional(),
+      writes: z.array(handle).optional(),
+      ...content,
+      spin: z.boolean().optional(),
+      hang: z.boolean().optional(),
+      in_fence: fd.optional(),
+      out_fence: z.boolean().optional(),
+    },
+    result: '{job, fence}',
+    simOnly: true,
+  },
+  gpu_spin_end: {
+    summary: 'Simulated GPU: end a spinning job.',
+    args: { fd, job: int },
+    result: 'nothing',
+    simOnly: true,
+  },
+  memory_pressure: {
+    summary: 'Kernel internals: direct reclaim as an allocation under memory pressure runs it (shrinkers inside fs_reclaim); returns the objects scanned.',
+    args: {},
+    result: 'count',
+    simOnly: true,
+  },
 } as const satisfies Record<string, OpSpec>;
 
 export interface OpSpec {

@@ -35,6 +35,8 @@ export interface DrmDriver {
   dumb_map_offset?(file: DrmFile, handle: number): KGen<KResult<number>>;
   /** Driver ioctls by op name. */
   readonly ioctls: Readonly<Record<string, DriverIoctl>>;
+  /** Called when the device registers (the driver's probe: shrinkers and such). */
+  load?(dev: DrmDevice): void;
   /** Called when a drm_file is opened (drm_driver.open). */
   open?(file: DrmFile): void;
   /** Called on the last close of a drm_file (drm_driver.postclose). */
@@ -56,6 +58,8 @@ export class DrmDevice {
   /** The vma offset manager: fake offset (pages) -> object. */
   readonly vma_offsets = new Map<number, GemObject>();
   private nextOffset = DRM_FILE_PAGE_OFFSET_START;
+  /** Objects whose pages are allocated, oldest first (the shrinker's LRU). */
+  readonly lru = new Set<GemObject>();
   /** GEM objects alive on this device (debugfs object count). */
   object_count = 0;
   /** References that keep the driver module loaded: open files, dma-bufs, mappings. */

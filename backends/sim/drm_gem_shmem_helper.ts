@@ -5,18 +5,18 @@
 // ("drm/shmem-helper: Switch to reservation lock"). Imported objects forward
 // mmap to the exporter (dma_buf_mmap) and never touch their own lock for it.
 import { dma_buf_mmap } from './dma_buf.ts';
-import { dma_resv_lock, dma_resv_unlock } from './dma_resv.ts';
+import { dma_resv_lock, dma_resv_trylock, dma_resv_unlock } from './dma_resv.ts';
 import type { DrmDevice, DumbArgs, DumbResult } from './drm_device.ts';
 import type { DrmFile } from './drm_file.ts';
 import {
-  drm_gem_handle_create, drm_gem_object_put, drm_gem_object_release, drm_gem_vm_close, drm_gem_vm_open, GemObject,
+  drm_gem_handle_create, drm_gem_object_get, drm_gem_object_put, drm_gem_object_release, drm_gem_vm_close, drm_gem_vm_open, GemObject,
   type GemObjectFuncs, type PageSource,
 } from './drm_gem.ts';
 import { drm_prime_gem_destroy } from './drm_prime.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
 import { Mutex, mutexClass, mutex_lock, mutex_unlock } from './locking.ts';
 import { PAGE_ALIGN, PAGE_SIZE, type VmArea, type VmOperations } from './mm.ts';
-import { current, type KGen } from './sched.ts';
+import { current, might_sleep, type KGen } from './sched.ts';
 import { might_alloc, ShmemFile } from './shmem.ts';
 
 const pages_lock_class = mutexClass('&shmem->pages_lock');
@@ -65,12 +65,13 @@ export function* drm_gem_shmem_free(obj: GemObject): KGen<void> {
     if (takesResv) yield* dma_resv_lock(shmem.resv);
     shmem.pages = undefined;
     shmem.pages_use_count = 0;
+    shmem.dev.lru.delete(shmem);
     if (takesResv) dma_resv_unlock(shmem.resv);
   }
   drm_gem_object_release(shmem);
 }
 
-/** drm_gem_shmem_get_pages_locked: pin the pages; the first pin allocates. */
+/** drm_gem_shmem_get_pages_locked: pin the pages; the first pin allocates (and joins the shrinker's LRU). */
 function drm_gem_shmem_get_pages_locked(shmem: DrmGemShmemObject): KResult<PageSource> {
   if (shmem.pages_use_count++ === 0) {
     if (!shmem.filp) {
@@ -79,6 +80,7 @@ function drm_gem_shmem_get_pages_locked(shmem: DrmGemShmemObject): KResult<PageS
     }
     might_alloc();
     shmem.pages = shmem.filp;
+    shmem.dev.lru.add(shmem);
   }
   return shmem.pages!;
 }
@@ -186,4 +188,31 @@ export function* drm_gem_shmem_dumb_create(file: DrmFile, args: DumbArgs): KGen<
   const ret = yield* drm_gem_shmem_create_with_handle(file, size);
   if (IS_ERR(ret)) return ret;
   return { handle: ret.handle, pitch, size: ret.obj.size };
+}
+
+/**
+ * The drm-shmem shrinker of the series seed 001 discusses: drm_gem_lru_scan
+ * takes a temporary reference on each object, trylocks its reservation,
+ * evicts its pages to swap (contents kept), and drops the reference - which
+ * frees the object here, inside reclaim, if user space let go meanwhile.
+ */
+function* drm_gem_shmem_shrinker_scan_objects(dev: DrmDevice): KGen<number> {
+  let freed = 0;
+  for (const obj of [...dev.lru]) {
+    if (obj.refcount === 0) continue;
+    drm_gem_object_get(obj);
+    yield* might_sleep();
+    if (dma_resv_trylock(obj.resv)) {
+      freed++;
+      dma_resv_unlock(obj.resv);
+    }
+    yield* drm_gem_object_put(obj);
+  }
+  return freed;
+}
+
+/** drm_gem_shmem_shrinker_init: only kernels with the shrinker register one. */
+export function drm_gem_shmem_shrinker_init(dev: DrmDevice): void {
+  if (!dev.kernel.switches.shmem_shrinker) return;
+  dev.kernel.shrinkers.push({ name: dev.driver.name, scan_objects: () => drm_gem_shmem_shrinker_scan_objects(dev) });
 }

@@ -140,10 +140,18 @@ function* drm_gem_dmabuf_release(dmabuf: DmaBuf): KGen<void> {
   obj.dev.refs--;
 }
 
-/** drm_gem_map_dma_buf: the importer sees the exporter's pages. */
+/**
+ * drm_gem_map_dma_buf: the importer sees the exporter's pages. The 2012
+ * helpers did this under the exporter's dev->struct_mutex (seed 004), so an
+ * importer calling in with its own struct_mutex held nests the class.
+ */
 function* drm_gem_map_dma_buf(attach: DmaBufAttachment): KGen<KResult<PageSource>> {
   const obj = attach.dmabuf.priv as GemObject;
-  return yield* obj.funcs.get_pages(obj);
+  const structMutex = obj.dev.kernel.switches.prime_helpers_struct_mutex;
+  if (structMutex) yield* mutex_lock(obj.dev.struct_mutex);
+  const pages = yield* obj.funcs.get_pages(obj);
+  if (structMutex) mutex_unlock(obj.dev.struct_mutex);
+  return pages;
 }
 
 /** drm_gem_dmabuf_mmap -> drm_gem_prime_mmap: map through the object's own mmap. */

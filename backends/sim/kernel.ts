@@ -7,6 +7,7 @@ import { LockdepMap } from './locking.ts';
 import { Lockdep } from './lockdep.ts';
 import type { Switches } from './profile.ts';
 import { Scheduler } from './sched.ts';
+import type { Shrinker } from './vmscan.ts';
 
 export const KERN_ERR = 3;
 export const KERN_WARNING = 4;
@@ -25,6 +26,8 @@ export class Kernel {
   readonly devices: DrmDevice[] = [];
   /** The DRM driver modules this machine has, loaded or not. */
   readonly drivers: DrmDriver[] = [];
+  /** register_shrinker */
+  readonly shrinkers: Shrinker[] = [];
   private nextPid = 1000;
   private nextFenceContext = 1;
 

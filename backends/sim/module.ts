@@ -25,6 +25,8 @@ export function load_module(kernel: Kernel, name: string): KResult<void> {
 export function register_driver(kernel: Kernel, driver: DrmDriver): void {
   let minor = 0;
   while (kernel.devices.some((d) => d.minor === minor)) minor++;
-  kernel.devices.push(new DrmDevice(kernel, driver, minor));
+  const dev = new DrmDevice(kernel, driver, minor);
+  kernel.devices.push(dev);
+  driver.load?.(dev);
   kernel.devices.sort((a, b) => a.minor - b.minor);
 }

@@ -10,6 +10,7 @@ import { Process } from './process.ts';
 import type { Build } from './profile.ts';
 import { current, Task, wait_event, type KGen } from './sched.ts';
 import { implemented, syscall } from './syscalls.ts';
+import { i915_sim_driver } from './i915_sim.ts';
 import { vgem_driver } from './vgem_drv.ts';
 import { vkms_driver } from './vkms_drv.ts';
 
@@ -56,7 +57,7 @@ export class SimSession implements Session {
 
   constructor(build: Build, chooser: Chooser) {
     this.kernel = new Kernel(build.name, build.switches, chooser);
-    for (const driver of [vgem_driver, vkms_driver]) {
+    for (const driver of [vgem_driver, vkms_driver, i915_sim_driver]) {
       this.kernel.drivers.push(driver);
       register_driver(this.kernel, driver);
     }

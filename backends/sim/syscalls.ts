@@ -10,6 +10,7 @@ import { O_CLOEXEC } from './dma_buf.ts';
 import { EPOLLIN, EPOLLOUT, get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
 import { delete_module, load_module } from './module.ts';
 import { sw_sync_debugfs_open } from './sw_sync.ts';
+import { try_to_free_pages } from './vmscan.ts';
 import { SYSCALL_COST_US } from './kernel.ts';
 import { access_mapping, vm_mmap_pgoff, vm_munmap } from './mm.ts';
 import { current, might_sleep, wait_event, type KGen } from './sched.ts';
@@ -207,6 +208,15 @@ const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   sync_file_wait: sync_wait,
   module_unload,
   module_load,
+  gem_create: ioctl('gem_create'),
+  gem_pwrite: ioctl('gem_pwrite'),
+  gem_pread: ioctl('gem_pread'),
+  gem_set_domain: ioctl('gem_set_domain'),
+  gem_busy: ioctl('gem_busy'),
+  gem_wait: ioctl('gem_wait'),
+  gpu_submit: ioctl('gpu_submit'),
+  gpu_spin_end: ioctl('gpu_spin_end'),
+  memory_pressure: try_to_free_pages,
 };
 
 export function implemented(op: OpName): boolean {

@@ -4,7 +4,7 @@ import type { DrmDevice, DrmDriver } from './drm_device.ts';
 import type { DrmFile } from './drm_file.ts';
 import { drm_gem_create_mmap_offset, drm_gem_object_lookup, drm_gem_object_put, type GemObject, type PageSource } from './drm_gem.ts';
 import {
-  __drm_gem_shmem_create, drm_gem_shmem_dumb_create, drm_gem_shmem_funcs, drm_gem_shmem_get_pages,
+  __drm_gem_shmem_create, drm_gem_shmem_dumb_create, drm_gem_shmem_shrinker_init, drm_gem_shmem_funcs, drm_gem_shmem_get_pages,
   drm_gem_shmem_prime_import_sg_table, type DrmGemShmemObject,
 } from './drm_gem_shmem_helper.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
@@ -46,6 +46,7 @@ function* vgem_prime_import_sg_table(dev: DrmDevice, size: number, sgt: PageSour
 export const vgem_driver: DrmDriver = {
   name: 'vgem',
   module: 'vgem',
+  load: drm_gem_shmem_shrinker_init,
   dumb_create: drm_gem_shmem_dumb_create,
   dumb_map_offset: vgem_gem_dumb_map,
   gem_prime_import_sg_table: vgem_prime_import_sg_table,

@@ -2,11 +2,12 @@
 // only, for cross-device sharing. Like every drm-shmem importer it refuses to
 // map imported handles and forwards mmap to the exporter.
 import type { DrmDriver } from './drm_device.ts';
-import { drm_gem_shmem_dumb_create, drm_gem_shmem_prime_import_sg_table } from './drm_gem_shmem_helper.ts';
+import { drm_gem_shmem_dumb_create, drm_gem_shmem_shrinker_init, drm_gem_shmem_prime_import_sg_table } from './drm_gem_shmem_helper.ts';
 
 export const vkms_driver: DrmDriver = {
   name: 'vkms',
   module: 'vkms',
+  load: drm_gem_shmem_shrinker_init,
   dumb_create: drm_gem_shmem_dumb_create,
   gem_prime_import_sg_table: drm_gem_shmem_prime_import_sg_table,
   ioctls: {},
