@@ -70,23 +70,20 @@ function subsection(title: string, changes: Change[], links: LinkList, collapse:
   return changes.length ? [`#### ${title} ####`, '', ...preface, ...entries(changes, links, collapse)] : [];
 }
 
+const notRelated = (patch: string) => [
+  '  If you think the reported changes have nothing to do with the changes',
+  `  introduced in ${patch}, record them in a known-issues file`,
+  '  (--known-issues) so that CI recognises this failure mode from now on.',
+];
+
 const SUMMARY: Record<Verdict, (patch: string) => string[]> = {
   FAILURE: (patch) => [
     `  Serious unknown changes coming with ${patch} absolutely need to be`,
     '  verified manually.',
     '',
-    '  If you think the reported changes have nothing to do with the changes',
-    `  introduced in ${patch}, record them in a known-issues file`,
-    '  (--known-issues) so that CI recognises this failure mode from now on.',
+    ...notRelated(patch),
   ],
-  WARNING: (patch) => [
-    `  Minor unknown changes coming with ${patch} need to be verified`,
-    '  manually.',
-    '',
-    '  If you think the reported changes have nothing to do with the changes',
-    `  introduced in ${patch}, record them in a known-issues file`,
-    '  (--known-issues) so that CI recognises this failure mode from now on.',
-  ],
+  WARNING: (patch) => [`  Minor unknown changes coming with ${patch} need to be verified`, '  manually.', '', ...notRelated(patch)],
   SUCCESS: () => ['  No regressions found.'],
 };
 
