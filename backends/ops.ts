@@ -195,8 +195,8 @@ export const OPS = {
     args: {
       fd,
       engine: z.enum(['rcs0', 'bcs0', 'vcs0', 'vecs0']),
-      reads: z.array(handle).optional(),
-      writes: z.array(handle).optional(),
+      reads: z.union([handle, z.array(handle)]).optional().describe('a handle or a list of them'),
+      writes: z.union([handle, z.array(handle)]).optional().describe('a handle or a list of them'),
       ...content,
       spin: z.boolean().optional(),
       hang: z.boolean().optional(),

@@ -212,7 +212,7 @@ function* i915_gem_execbuffer_ioctl(file: DrmFile, args: Args): KGen<KResult<Val
   const objs: { obj: GemObject; write: boolean }[] = [];
   const put = function* () { for (const o of objs) yield* drm_gem_object_put(o.obj); };
   for (const [list, write] of [[args.reads, false], [args.writes, true]] as const) {
-    for (const handle of (list as number[] | undefined) ?? []) {
+    for (const handle of [list ?? []].flat() as number[]) {
       const obj = drm_gem_object_lookup(file, handle);
       if (IS_ERR(obj)) {
         yield* put();
