@@ -78,7 +78,7 @@ async function runOne(pool: WorkerPool, ctx: ExecuteContext, { index, job }: Pla
   const dir = jobDir(ctx.dir, index);
   let started = 0;
   const end = await pool.run(
-    { job: { file: job.suite.file, name: job.name }, backend: settings.backend, session: { build: settings.build, seed: settings.seed } },
+    { job: { file: job.suite.file, name: job.name }, dir, backend: settings.backend, session: { build: settings.build, seed: settings.seed } },
     {
       start() {
         ensureDir(dir);
@@ -86,8 +86,8 @@ async function runOne(pool: WorkerPool, ctx: ExecuteContext, { index, job }: Pla
         log.info({ event: 'job-start', job: job.name, index }, `start ${job.name}`);
         started = performance.now();
       },
-      line(stream, line) {
-        appendLine(dir, stream === 'out' ? FILES.out : FILES.err, line);
+      stray(line) {
+        appendLine(dir, FILES.err, line);
       },
     },
     settings.perTestTimeout,

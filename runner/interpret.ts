@@ -34,7 +34,11 @@ export class RequirementNotMet extends Error {
 type Env = Map<string, unknown>;
 
 export class Interpreter {
-  constructor(private readonly suite: Suite) {}
+  /** `beforeStep` runs before every step: the worker uses it to notice that its runner died. */
+  constructor(
+    private readonly suite: Suite,
+    private readonly beforeStep: () => void = () => {},
+  ) {}
 
   /** The thread body running `steps` with the initial bindings. */
   body(steps: Step[], bindings: Record<string, unknown>, frame: string): ThreadBody {
@@ -47,6 +51,7 @@ export class Interpreter {
   }
 
   private *step(thread: Thread, step: Step, env: Env, frames: string[]): Run {
+    this.beforeStep();
     switch (step.kind) {
       case 'op':
         return yield* this.op(thread, step, env, frames);

@@ -18,10 +18,11 @@ export type JobEnd =
   | { kind: 'crashed'; signal: string | null; exitCode: number | null }
   | { kind: 'timeout'; seconds: number };
 
-/** Where a job's life is reported: when a worker takes it, and each line it prints. */
+/** Where a job's life is reported: when a worker takes it, and anything the
+ * worker process prints outside the protocol (a native library's messages). */
 export interface JobSink {
   start(): void;
-  line(stream: 'out' | 'err', line: string): void;
+  stray(line: string): void;
 }
 
 interface Active {
@@ -52,7 +53,7 @@ class Worker {
     for (const [stream, pipe] of [['out', this.child.stdout], ['err', this.child.stderr]] as const) {
       pipe?.setEncoding('utf8');
       pipe?.on('data', (text: string) => {
-        for (const line of text.split('\n').filter((l) => l.length > 0)) this.active?.sink.line('err', `[${stream}] ${line}`);
+        for (const line of text.split('\n').filter((l) => l.length > 0)) this.active?.sink.stray(`[worker std${stream}] ${line}`);
       });
     }
     this.child.on('exit', (code, signal) => {
@@ -87,8 +88,7 @@ class Worker {
 
   private message(m: WorkerMessage): void {
     if (!this.active || m.id !== this.active.id) return;
-    if (m.type === 'line') this.active.sink.line(m.stream, m.line);
-    else if (m.type === 'done') this.end({ kind: 'done', verdict: m.verdict, kmsg: m.kmsg });
+    if (m.type === 'done') this.end({ kind: 'done', verdict: m.verdict, kmsg: m.kmsg });
     else this.end({ kind: 'error', message: m.message });
   }
 

@@ -3,22 +3,33 @@ import type { Backend, KmsgRecord, SessionOptions } from '../backends/backend.ts
 import { loadBackend } from './backends.ts';
 import { executeJob, type JobVerdict } from './execute-job.ts';
 import { suiteJobs, type Job, type JobRef } from './job.ts';
+import { FILES, appendLine } from './results/layout.ts';
 import { loadSuite } from './scenario/load.ts';
 
 export interface JobRequest {
   type: 'job';
   id: number;
   job: JobRef;
+  /** The job's results folder: the worker appends its out.txt / err.txt there
+   * synchronously, so a worker that dies or spins keeps what it printed. */
+  dir: string;
   backend: string;
   session: SessionOptions;
 }
 
 export type WorkerMessage =
-  | { type: 'line'; id: number; stream: 'out' | 'err'; line: string }
   | { type: 'done'; id: number; verdict: JobVerdict; kmsg: KmsgRecord[] }
   | { type: 'error'; id: number; message: string };
 
 const jobs = new Map<string, Job>();
+
+// A busy job never yields to the event loop, so 'disconnect' cannot tell a
+// worker that its runner died: it checks who its parent is every so often.
+const runner = process.ppid;
+let steps = 0;
+function exitIfOrphaned(): void {
+  if (++steps % 4096 === 0 && process.ppid !== runner) process.exit(1);
+}
 const backends = new Map<string, Backend>();
 
 function findJob(ref: JobRef): Job {
@@ -31,12 +42,12 @@ function findJob(ref: JobRef): Job {
 
 async function handle(request: JobRequest): Promise<WorkerMessage> {
   const { id } = request;
-  const send = (m: WorkerMessage) => process.send?.(m);
   try {
     let backend = backends.get(request.backend);
     if (!backend) backends.set(request.backend, (backend = await loadBackend(request.backend)));
     const job = findJob(request.job);
-    const outcome = executeJob(job, backend, request.session, (stream, line) => send({ type: 'line', id, stream, line }));
+    const emit = (stream: 'out' | 'err', line: string) => appendLine(request.dir, stream === 'out' ? FILES.out : FILES.err, line);
+    const outcome = executeJob(job, backend, request.session, emit, exitIfOrphaned);
     return { type: 'done', id, verdict: outcome.verdict, kmsg: outcome.kmsg };
   } catch (e) {
     return { type: 'error', id, message: (e as Error).message };

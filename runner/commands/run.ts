@@ -1,9 +1,9 @@
 // primeci run: plan jobs, execute them on a backend into results/<run>/,
 // generate results.json, write reports, summarise. `--resume DIR` continues a
 // run that was killed, from its folder alone.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { formatConsoleSummary } from '../../reporters/console.ts';
 import { writeReports } from '../../reporters/index.ts';
 import { loadBackend } from '../backends.ts';
@@ -69,14 +69,16 @@ async function checkBuild(build: string): Promise<void> {
   if (!parsed.ok) throw new UsageError(`--profile ${build}: ${parsed.error}`);
 }
 
+/** Creates the run folder whole or not at all (built aside, then renamed into
+ * place), so a runner killed while starting leaves nothing half-made to resume. */
 function startRun(dir: string, settings: RunSettings, names: string[], backend: string, argv: string[]): void {
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new UsageError(`${dir} already holds a run: resume it with --resume ${dir}, or choose another --results`);
   }
-  ensureDir(dir);
-  writeSettings(dir, settings);
-  writeMetadata(dir, {
-    name: dir.split('/').pop() ?? 'primeci',
+  ensureDir(dirname(dir));
+  const staging = mkdtempSync(`${dir}.starting-`);
+  writeMetadata(staging, {
+    name: basename(dir),
     build: settings.build,
     backend,
     host: `${backend}-${hostname()}`,
@@ -84,9 +86,12 @@ function startRun(dir: string, settings: RunSettings, names: string[], backend: 
     'primeci-version': PRIMECI_VERSION,
     cmdline: JSON.stringify(['primeci', 'run', ...argv]),
   });
-  writeJoblist(dir, names);
-  writeFileSync(join(dir, FILES.uname), `primeci ${backend} ${settings.build}\n`);
-  writeFileSync(join(dir, FILES.starttime), `${Date.now() / 1000}\n`);
+  writeJoblist(staging, names);
+  writeFileSync(join(staging, FILES.uname), `primeci ${backend} ${settings.build}\n`);
+  writeFileSync(join(staging, FILES.starttime), `${Date.now() / 1000}\n`);
+  writeSettings(staging, settings);
+  if (existsSync(dir)) rmdirSync(dir);
+  renameSync(staging, dir);
 }
 
 function checkSameJobs(dir: string, names: string[]): void {
