@@ -1,6 +1,7 @@
 // The native implementation of each op in backends/ops.ts: how its arguments
 // become a C op (src/native.h: enum nat_code) and how the C result becomes the
 // op's value. An op missing here is not available natively.
+import { existsSync } from 'node:fs';
 import type { Value } from '../backend.ts';
 import type { Errno } from '../errno.ts';
 import type { OpArgs, OpName } from '../ops.ts';
@@ -10,8 +11,15 @@ import type { RawOp, RawResult } from './addon.ts';
 export const NAT = {
   OPEN_DRIVER: 0, OPEN_PATH: 1, CLOSE: 2, DUP: 3, CREATE_DUMB: 4, MAP_DUMB: 5, GEM_CLOSE: 6, GEM_FLINK: 7,
   GEM_OPEN: 8, PRIME_HANDLE_TO_FD: 9, PRIME_FD_TO_HANDLE: 10, MMAP: 11, MUNMAP: 12, LSEEK: 13, MEM_WRITE: 14,
-  MEM_READ: 15, SLEEP: 16,
+  MEM_READ: 15, SLEEP: 16, POLL: 17, FDINFO: 18, DMABUF_SYNC: 19, DMABUF_SET_NAME: 20,
+  DMABUF_EXPORT_SYNC_FILE: 21, DMABUF_IMPORT_SYNC_FILE: 22, VGEM_FENCE_ATTACH: 23, VGEM_FENCE_SIGNAL: 24,
+  SW_SYNC_OPEN: 25, SW_SYNC_CREATE_FENCE: 26, SW_SYNC_INC: 27, SYNC_MERGE: 28, SYNC_INFO: 29, SYNC_WAIT: 30,
+  MODULE_UNLOAD: 31, MODULE_LOAD: 32,
 } as const;
+
+/** src/native.h NAT_BAD_FD: stands for an fd the scenario does not own, so the
+ * kernel answers exactly as for a closed fd. */
+export const BAD_FD = 0x7fffffff;
 
 const REST = -(2 ** 63); // NAT_REST (INT64_MIN): to the end of the mapping
 const FILL_INDEX8 = -1;
@@ -22,29 +30,72 @@ const O_RDWR = 0o2;
 const O_CLOEXEC = 0o2000000;
 const PROT = { read: 1, write: 2 } as const;
 const SEEK = { set: 0, cur: 1, end: 2 } as const;
+// include/uapi/linux/dma-buf.h: DMA_BUF_SYNC_*; the sync_file ioctls take READ / WRITE.
+const DMA_BUF_SYNC = { start: 0, read: 1, write: 2, end: 4 } as const;
+const VGEM_FENCE_WRITE = 1;
+const POLL_BITS = { in: 0x1, out: 0x4, err: 0x8, hup: 0x10, nval: 0x20 } as const;
+/** Where vm/ puts the guest's modules (vm/initramfs.ts GUEST_MODULE_DIR). */
+export const MODULE_DIR = '/lib/modules/primeci';
+
+function bits<K extends string>(table: Record<K, number>, flags: number | readonly K[] | undefined): number {
+  if (typeof flags === 'number') return flags;
+  return (flags ?? []).reduce((acc, name) => acc | table[name], 0);
+}
+
+/** /proc/self/fdinfo's "key:\tvalue" lines as fields; numbers as numbers (flags stay octal text). */
+export function parseFdinfo(text: string): Value {
+  const fields: Record<string, Value> = {};
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const key = line.slice(0, colon);
+    const value = line.slice(colon + 1).trim();
+    fields[key] = /^-?\d+$/.test(value) && key !== 'flags' ? Number(value) : value;
+  }
+  return fields;
+}
+
+function cString(bytes: Uint8Array, start: number, size: number): string {
+  const field = bytes.subarray(start, start + size);
+  const end = field.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? field : field.subarray(0, end));
+}
+
+const SYNC_NAME = 32;
+const SYNC_FENCE_INFO = 80; // struct sync_fence_info: obj_name[32] driver_name[32] status flags timestamp_ns
+
+/** SYNC_IOC_FILE_INFO as returned by src/fences.c: status, count, then name and fence records. */
+export function decodeSyncInfo(raw: RawResult): Value {
+  const bytes = raw.bytes ?? new Uint8Array(SYNC_NAME);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fences: Value[] = [];
+  for (let at = SYNC_NAME; at + SYNC_FENCE_INFO <= bytes.length; at += SYNC_FENCE_INFO) {
+    fences.push({
+      obj_name: cString(bytes, at, 32),
+      driver_name: cString(bytes, at + 32, 32),
+      status: view.getInt32(at + 64, true),
+      timestamp_ns: Number(view.getBigUint64(at + 72, true)),
+    });
+  }
+  return { name: cString(bytes, 0, SYNC_NAME), status: raw.value[0], num_fences: raw.value[1], fences };
+}
 
 /** How the session tracks the fds and mappings an op creates or releases. */
 export type Effect = 'new-fd' | 'closes-fd' | 'new-mapping' | 'releases-mapping';
 
 export interface NativeOp<N extends OpName> {
-  /** Arguments that are fds of the calling process (EBADF if it does not own them). */
+  /** Arguments that are fds of the calling process; one it does not own is passed as BAD_FD. */
   fds: readonly (keyof OpArgs<N> & string)[];
   encode(args: OpArgs<N>): RawOp | { errno: Errno; detail: string };
-  decode(raw: RawResult): Value;
+  /** The value from the C result (absent: the op returns nothing). */
+  decode?(raw: RawResult): Value;
   effect?: Effect;
 }
 
 type NativeOps = { [N in OpName]?: NativeOp<N> };
 
 const first = (raw: RawResult): Value => raw.value[0];
-const nothing = (): Value => null;
 
-function flagBits(flags: number | readonly ('cloexec' | 'rdwr')[] | undefined): number {
-  if (typeof flags === 'number') return flags;
-  let bits = 0;
-  for (const name of flags ?? ['cloexec']) bits |= name === 'cloexec' ? O_CLOEXEC : O_RDWR;
-  return bits;
-}
 
 export const NATIVE_OPS: NativeOps = {
   open: {
@@ -58,7 +109,7 @@ export const NATIVE_OPS: NativeOps = {
     decode: first,
     effect: 'new-fd',
   },
-  close: { fds: ['fd'], encode: ({ fd }) => [NAT.CLOSE, [fd]], decode: nothing, effect: 'closes-fd' },
+  close: { fds: ['fd'], encode: ({ fd }) => [NAT.CLOSE, [fd]], effect: 'closes-fd' },
   dup: { fds: ['fd'], encode: ({ fd }) => [NAT.DUP, [fd]], decode: first, effect: 'new-fd' },
   create_dumb: {
     fds: ['fd'],
@@ -66,7 +117,7 @@ export const NATIVE_OPS: NativeOps = {
     decode: ({ value: [handle, pitch, size] }) => ({ handle, pitch, size }),
   },
   map_dumb: { fds: ['fd'], encode: ({ fd, handle }) => [NAT.MAP_DUMB, [fd, handle]], decode: first },
-  gem_close: { fds: ['fd'], encode: ({ fd, handle }) => [NAT.GEM_CLOSE, [fd, handle]], decode: nothing },
+  gem_close: { fds: ['fd'], encode: ({ fd, handle }) => [NAT.GEM_CLOSE, [fd, handle]] },
   gem_flink: { fds: ['fd'], encode: ({ fd, handle }) => [NAT.GEM_FLINK, [fd, handle]], decode: first },
   gem_open: {
     fds: ['fd'],
@@ -75,7 +126,8 @@ export const NATIVE_OPS: NativeOps = {
   },
   prime_handle_to_fd: {
     fds: ['fd'],
-    encode: ({ fd, handle, flags }) => [NAT.PRIME_HANDLE_TO_FD, [fd, handle, flagBits(flags)]],
+    encode: ({ fd, handle, flags }) =>
+      [NAT.PRIME_HANDLE_TO_FD, [fd, handle, bits({ cloexec: O_CLOEXEC, rdwr: O_RDWR }, flags ?? ['cloexec'])]],
     decode: first,
     effect: 'new-fd',
   },
@@ -93,7 +145,7 @@ export const NATIVE_OPS: NativeOps = {
     decode: first,
     effect: 'new-mapping',
   },
-  munmap: { fds: [], encode: ({ map }) => [NAT.MUNMAP, [map]], decode: nothing, effect: 'releases-mapping' },
+  munmap: { fds: [], encode: ({ map }) => [NAT.MUNMAP, [map]], effect: 'releases-mapping' },
   lseek: {
     fds: ['fd'],
     encode: ({ fd, offset, whence }) => [NAT.LSEEK, [fd, offset, SEEK[whence]]],
@@ -108,12 +160,75 @@ export const NATIVE_OPS: NativeOps = {
       const fill = byte ?? (pattern === 'index8' ? FILL_INDEX8 : FILL_INDEX32);
       return [NAT.MEM_WRITE, [map, offset ?? 0, length ?? REST, fill]];
     },
-    decode: nothing,
   },
   mem_read: {
     fds: [],
     encode: ({ map, offset, length }) => [NAT.MEM_READ, [map, offset ?? 0, length ?? REST]],
     decode: (raw) => raw.bytes ?? new Uint8Array(0),
+  },
+  poll: {
+    fds: ['fd'],
+    encode: ({ fd, events, timeout_ms }) => [NAT.POLL, [fd, bits(POLL_BITS, events ?? ['in']), timeout_ms ?? 0]],
+    decode: ({ value: [revents] }) => ({
+      ready: revents !== 0,
+      revents: (Object.keys(POLL_BITS) as (keyof typeof POLL_BITS)[]).filter((name) => revents & POLL_BITS[name]),
+    }),
+  },
+  fdinfo: {
+    fds: ['fd'],
+    encode: ({ fd }) => [NAT.FDINFO, [fd]],
+    decode: (raw) => parseFdinfo(new TextDecoder().decode(raw.bytes)),
+  },
+  dmabuf_sync: { fds: ['fd'], encode: ({ fd, flags }) => [NAT.DMABUF_SYNC, [fd, bits(DMA_BUF_SYNC, flags)]] },
+  dmabuf_set_name: { fds: ['fd'], encode: ({ fd, name }) => [NAT.DMABUF_SET_NAME, [fd], name] },
+  dmabuf_export_sync_file: {
+    fds: ['fd'],
+    encode: ({ fd, flags }) => [NAT.DMABUF_EXPORT_SYNC_FILE, [fd, bits(DMA_BUF_SYNC, flags)]],
+    decode: first,
+    effect: 'new-fd',
+  },
+  dmabuf_import_sync_file: {
+    fds: ['fd', 'sync_file'],
+    encode: ({ fd, sync_file, flags }) => [NAT.DMABUF_IMPORT_SYNC_FILE, [fd, sync_file, bits(DMA_BUF_SYNC, flags)]],
+  },
+  vgem_fence_attach: {
+    fds: ['fd'],
+    encode: ({ fd, handle, flags, pad }) =>
+      [NAT.VGEM_FENCE_ATTACH, [fd, handle, bits({ write: VGEM_FENCE_WRITE }, flags), pad ?? 0]],
+    decode: first,
+  },
+  vgem_fence_signal: {
+    fds: ['fd'],
+    encode: ({ fd, fence, flags }) => [NAT.VGEM_FENCE_SIGNAL, [fd, fence, flags ?? 0]],
+  },
+  sw_sync_timeline_create: { fds: [], encode: () => [NAT.SW_SYNC_OPEN, []], decode: first, effect: 'new-fd' },
+  sw_sync_fence_create: {
+    fds: ['timeline'],
+    encode: ({ timeline, value, name }) => [NAT.SW_SYNC_CREATE_FENCE, [timeline, value], name ?? ''],
+    decode: first,
+    effect: 'new-fd',
+  },
+  sw_sync_timeline_inc: {
+    fds: ['timeline'],
+    encode: ({ timeline, count }) => [NAT.SW_SYNC_INC, [timeline, count ?? 1]],
+  },
+  sync_file_merge: {
+    fds: ['fd', 'fd2'],
+    encode: ({ fd, fd2, name }) => [NAT.SYNC_MERGE, [fd, fd2], name ?? 'merged'],
+    decode: first,
+    effect: 'new-fd',
+  },
+  sync_file_info: { fds: ['fd'], encode: ({ fd }) => [NAT.SYNC_INFO, [fd]], decode: decodeSyncInfo },
+  sync_file_wait: { fds: ['fd'], encode: ({ fd, timeout_ms }) => [NAT.SYNC_WAIT, [fd, timeout_ms ?? -1]] },
+  module_unload: { fds: [], encode: ({ name }) => [NAT.MODULE_UNLOAD, [], name] },
+  module_load: {
+    fds: [],
+    encode: ({ name }) => {
+      if (!/^[\w-]+$/.test(name)) return { errno: 'EINVAL', detail: `module name ${JSON.stringify(name)}` };
+      const ko = `${MODULE_DIR}/${name}.ko`;
+      if (!existsSync(ko)) return { errno: 'ENOENT', detail: `no ${ko} (the VM's module folder)` };
+      return [NAT.MODULE_LOAD, [], ko];
+    },
   },
 };
 

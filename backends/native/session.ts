@@ -6,7 +6,7 @@ import type { KmsgRecord, OpResult, Preempt, Requirement, RunOutcome, Session, T
 import { ERRNO, type Errno } from '../errno.ts';
 import { OPS, isOpName, type OpName, type OpSpec } from '../ops.ts';
 import type { NativeAddon, RawOp, RawResult } from './addon.ts';
-import { NAT, SLEEP_OP, nativeOp } from './encode.ts';
+import { BAD_FD, NAT, SLEEP_OP, nativeOp } from './encode.ts';
 import { KmsgReader } from './kmsg.ts';
 import { featureUnmet } from './features.ts';
 
@@ -17,9 +17,7 @@ function errnoResult(err: number): OpResult {
   return name ? { ok: false, errno: name } : { ok: false, errno: 'EIO', detail: `errno ${err}, which backends/errno.ts does not name` };
 }
 
-/** A process's open files, as far as the scenario knows them: the fds its ops
- * created. An op on any other fd gets EBADF without reaching the kernel, so a
- * scenario can never close or poke the runner's own files. */
+/** A process's open files, as far as the scenario knows them: the fds its ops created. */
 class Files {
   constructor(readonly fds = new Set<number>()) {}
   fork(): Files {
@@ -79,22 +77,23 @@ export class NativeSession implements Session {
     this.kmsgReader.close();
   }
 
-  /** Encodes, checks fds, and records what the op created or released in this process's tables. */
+  /** Encodes the op; fds the process does not own become BAD_FD, so the kernel
+   * answers as for a closed fd and never touches the runner's own files. */
   private prepare(op: OpName, args: Readonly<Record<string, unknown>>, files: Files): RawOp | OpResult {
     const native = nativeOp(op);
     if (!native) return { ok: false, errno: 'ENOSYS', detail: `op ${op} is not available on the native backend` };
+    const owned: Record<string, unknown> = { ...args };
     for (const name of native.fds) {
-      const fd = args[name];
-      if (typeof fd !== 'number' || !files.fds.has(fd)) return { ok: false, errno: 'EBADF', detail: `${name} ${String(fd)} is not open` };
+      if (!files.fds.has(args[name] as number)) owned[name] = BAD_FD;
     }
-    const raw = native.encode(args as never);
+    const raw = native.encode(owned as never);
     return Array.isArray(raw) ? raw : { ok: false, errno: raw.errno, detail: raw.detail };
   }
 
   private finish(op: OpName, args: Readonly<Record<string, unknown>>, raw: RawResult, files: Files, forked: boolean): OpResult {
     if (raw.err) return errnoResult(raw.err);
     const native = nativeOp(op)!;
-    const value = native.decode(raw);
+    const value = native.decode ? native.decode(raw) : null;
     const tracked = forked ? undefined : this.mappings; // a child's mappings die with it
     switch (native.effect) {
       case 'new-fd': files.fds.add(raw.value[0]); break;

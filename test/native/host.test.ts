@@ -83,7 +83,22 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
       t.match(call('create_dumb', { fd: zero, width: -1, height: 1, bpp: 32 }), { ok: false, errno: 'EINVAL' }, 'negative size');
       t.match(call('create_dumb', { fd: zero, width: 1, height: 1, bpp: 32 }), { ok: false, errno: 'ENOTTY' }, 'not a DRM file');
       t.match(call('gem_close', { fd: zero, handle: -5 }), { ok: false, errno: 'EINVAL' });
-      t.match(call('prime_fd_to_handle', { fd: zero, dmabuf: 999 }), { ok: false, errno: 'EBADF' });
+      t.match(call('prime_fd_to_handle', { fd: zero, dmabuf: 999 }), { ok: false, errno: 'ENOTTY' }, 'the drm fd is checked first');
+      t.match(call('module_load', { name: '../evil' }), { ok: false, errno: 'EINVAL' });
+      t.match(call('module_load', { name: 'vgem' }), { ok: false, errno: 'ENOENT', detail: /\/lib\/modules\/primeci\/vgem\.ko/ });
+    });
+  });
+
+  t.test('poll, sync_file_wait and fdinfo answer for unowned fds as the kernel does for closed ones', async (t) => {
+    runOps((call) => {
+      const fd = value(call('open', { path: '/dev/zero' }));
+      t.same(call('poll', { fd, events: ['in', 'out'] }), { ok: true, value: { ready: true, revents: ['in', 'out'] } });
+      t.same(call('poll', { fd: 1 }), { ok: true, value: { ready: true, revents: ['nval'] } }, 'the runner\'s stdout is not the scenario\'s');
+      t.match(call('sync_file_wait', { fd: 77, timeout_ms: 0 }), { ok: false, errno: 'EINVAL' });
+      t.match(value(call('fdinfo', { fd })), { pos: 0, flags: /^0\d+$/ });
+      t.match(call('fdinfo', { fd: 2 }), { ok: false, errno: 'ENOENT' });
+      t.match(call('sync_file_merge', { fd, fd2: fd }), { ok: false, errno: 'ENOTTY' });
+      t.match(call('sync_file_info', { fd: 99 }), { ok: false, errno: 'EBADF' });
     });
   });
 

@@ -11,8 +11,6 @@
 
 #include "native.h"
 
-int nat_driver_name(int fd, char *name, size_t size);
-
 #define MAX_GROUPS 64
 static struct nat_group *groups[MAX_GROUPS];
 #define MAX_MEMBERS 64

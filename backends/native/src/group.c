@@ -3,9 +3,7 @@
  * round runs them all at once):
  * - threads: pthreads of this process, so ops race on the same files;
  * - fork: children forked from this process, each a small op server on a
- *   socketpair, so they share the open files as fork(2) children do. A child
- *   of a multithreaded process may not allocate: it reads fixed-size ops and
- *   streams mapped bytes straight from the mapping. */
+ *   socketpair, so they share the open files as fork(2) children do. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -42,6 +40,7 @@ struct reply {
 	int32_t err;
 	int64_t value[NAT_VALUES];
 	uint64_t nbytes;
+	int32_t has_bytes;
 };
 
 static struct nat_group *group_alloc(int members, int forked)
@@ -142,25 +141,17 @@ static _Noreturn void serve_ops(int sock)
 	struct reply reply;
 
 	nat_map_after_fork();
+	/* glibc's fork makes malloc safe in the child, so ops may allocate their bytes. */
 	while (read_all(sock, &op, sizeof(op)) == 0) {
 		memset(&reply, 0, sizeof(reply));
-		if (op.code == NAT_MEM_READ) {
-			int64_t length = op.arg[2];
-			int err = 0;
-			uint8_t *p = nat_map_lock_range(op.arg[0], op.arg[1], &length, &err);
-			reply.err = err;
-			reply.nbytes = p ? (uint64_t)length : 0;
-			int broken = write_all(sock, &reply, sizeof(reply)) || (p && write_all(sock, p, (size_t)length));
-			if (p)
-				nat_map_unlock();
-			if (broken)
-				break;
-			continue;
-		}
 		nat_execute(&op, &res);
 		reply.err = res.err;
 		memcpy(reply.value, res.value, sizeof(reply.value));
-		if (write_all(sock, &reply, sizeof(reply)))
+		reply.nbytes = res.bytes ? res.nbytes : 0;
+		reply.has_bytes = res.bytes != NULL;
+		int broken = write_all(sock, &reply, sizeof(reply)) || (res.nbytes && write_all(sock, res.bytes, res.nbytes));
+		free(res.bytes);
+		if (broken)
 			break;
 	}
 	_exit(0);
@@ -230,7 +221,7 @@ static void forked_round(struct nat_group *g, const struct nat_op *const *ops, s
 				continue;
 			}
 			results[i].nbytes = reply.nbytes;
-		} else if (ops[i]->code == NAT_MEM_READ && !reply.err) {
+		} else if (reply.has_bytes) {
 			results[i].bytes = malloc(1);
 		}
 	}

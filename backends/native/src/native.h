@@ -25,6 +25,22 @@ enum nat_code {
 	NAT_MEM_WRITE, /* id offset length fill (0..255 a byte, -1 index8, -2 index32) */
 	NAT_MEM_READ, /* id offset length -> bytes */
 	NAT_SLEEP, /* ms */
+	NAT_POLL, /* fd events timeout_ms -> revents */
+	NAT_FDINFO, /* fd -> bytes: /proc/self/fdinfo/FD */
+	NAT_DMABUF_SYNC, /* fd flags */
+	NAT_DMABUF_SET_NAME, /* fd, str: name */
+	NAT_DMABUF_EXPORT_SYNC_FILE, /* fd flags -> fd */
+	NAT_DMABUF_IMPORT_SYNC_FILE, /* fd sync_file flags */
+	NAT_VGEM_FENCE_ATTACH, /* fd handle flags pad -> fence */
+	NAT_VGEM_FENCE_SIGNAL, /* fd fence flags */
+	NAT_SW_SYNC_OPEN, /* -> timeline fd */
+	NAT_SW_SYNC_CREATE_FENCE, /* timeline value, str: name -> fd */
+	NAT_SW_SYNC_INC, /* timeline count */
+	NAT_SYNC_MERGE, /* fd fd2, str: name -> fd */
+	NAT_SYNC_INFO, /* fd -> status num_fences, bytes: name[32] then struct sync_fence_info each */
+	NAT_SYNC_WAIT, /* fd timeout_ms: ETIME when not signalled in time */
+	NAT_MODULE_UNLOAD, /* str: module name */
+	NAT_MODULE_LOAD, /* str: path of the .ko */
 	NAT_CODE_COUNT
 };
 
@@ -45,12 +61,25 @@ struct nat_op {
 struct nat_result {
 	int32_t err; /* 0 or a positive errno */
 	int64_t value[NAT_VALUES];
-	uint8_t *bytes; /* NAT_MEM_READ: malloc'd, the caller frees */
+	uint8_t *bytes; /* NAT_MEM_READ, NAT_FDINFO, NAT_SYNC_INFO: malloc'd, the caller frees */
 	size_t nbytes;
 };
 
 /* Runs one op in the calling thread and process. */
 void nat_execute(const struct nat_op *op, struct nat_result *res);
+/* The fence, sync_file, poll and module ops (fences.c); returns the errno. */
+int nat_execute_fence_op(const struct nat_op *op, struct nat_result *res);
+
+/* ioctl(2) retried on EINTR/EAGAIN as libdrm's drmIoctl does; returns the errno. */
+int nat_ioctl(int fd, unsigned long request, void *arg);
+/* The DRM driver name of fd (DRM_IOCTL_VERSION); returns the errno. */
+int nat_driver_name(int fd, char *name, size_t size);
+/* Scenario integers as syscall arguments: an fd out of range becomes
+ * NAT_BAD_FD, never open, so the kernel answers as for any closed fd (EBADF,
+ * POLLNVAL, ...); a u32 out of range is EINVAL. */
+#define NAT_BAD_FD 0x7fffffff
+int nat_fd_arg(int64_t v);
+int nat_u32_arg(int64_t v, uint32_t *out);
 
 /* The mapping table: JS only ever sees ids, so a stale or forged id is an
  * error, never a wild pointer. Thread-safe. */

@@ -1,6 +1,5 @@
 /* One op = one syscall (or a bounds-checked access to a mapping), with the
- * kernel's errno passed back untouched. Nothing here allocates except
- * NAT_MEM_READ's result, so a forked child may run these (forked.c). */
+ * kernel's errno passed back untouched. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,8 +13,7 @@
 #include "native.h"
 #include "uapi.h"
 
-/* Retries ioctls interrupted by a signal, as libdrm's drmIoctl does. */
-static int drm_ioctl(int fd, unsigned long request, void *arg)
+int nat_ioctl(int fd, unsigned long request, void *arg)
 {
 	int ret;
 
@@ -25,11 +23,10 @@ static int drm_ioctl(int fd, unsigned long request, void *arg)
 	return ret == -1 ? errno : 0;
 }
 
-/* The DRM driver name of fd (DRM_IOCTL_VERSION), or an errno. */
 int nat_driver_name(int fd, char *name, size_t size)
 {
 	struct drm_version v = { .name = name, .name_len = size - 1 };
-	int err = drm_ioctl(fd, DRM_IOCTL_VERSION, &v);
+	int err = nat_ioctl(fd, DRM_IOCTL_VERSION, &v);
 
 	if (err)
 		return err;
@@ -57,13 +54,12 @@ static int open_driver(const char *driver, int64_t *fd_out)
 	return ENOENT;
 }
 
-static int fd_arg(int64_t v)
+int nat_fd_arg(int64_t v)
 {
-	/* An fd out of int range is as bad as a closed one. */
-	return v < 0 || v > 0x7fffffff ? -1 : (int)v;
+	return v < 0 || v > NAT_BAD_FD ? NAT_BAD_FD : (int)v;
 }
 
-static int u32_arg(int64_t v, uint32_t *out)
+int nat_u32_arg(int64_t v, uint32_t *out)
 {
 	if (v < 0 || v > 0xffffffffLL)
 		return EINVAL;
@@ -74,8 +70,8 @@ static int u32_arg(int64_t v, uint32_t *out)
 static int create_dumb(const int64_t *a, struct nat_result *res)
 {
 	struct drm_mode_create_dumb arg = { 0 };
-	int err = u32_arg(a[1], &arg.width) ?: u32_arg(a[2], &arg.height) ?: u32_arg(a[3], &arg.bpp) ?:
-		u32_arg(a[4], &arg.flags) ?: drm_ioctl(fd_arg(a[0]), DRM_IOCTL_MODE_CREATE_DUMB, &arg);
+	int err = nat_u32_arg(a[1], &arg.width) ?: nat_u32_arg(a[2], &arg.height) ?: nat_u32_arg(a[3], &arg.bpp) ?:
+		nat_u32_arg(a[4], &arg.flags) ?: nat_ioctl(nat_fd_arg(a[0]), DRM_IOCTL_MODE_CREATE_DUMB, &arg);
 
 	res->value[0] = arg.handle;
 	res->value[1] = arg.pitch;
@@ -124,7 +120,7 @@ static int do_mmap(const int64_t *a, struct nat_result *res)
 {
 	if (a[1] <= 0)
 		return EINVAL; /* mmap(2) refuses a zero length; a negative one is never a size */
-	void *addr = mmap(NULL, (size_t)a[1], (int)a[3], MAP_SHARED, fd_arg(a[0]), (off_t)a[2]);
+	void *addr = mmap(NULL, (size_t)a[1], (int)a[3], MAP_SHARED, nat_fd_arg(a[0]), (off_t)a[2]);
 	if (addr == MAP_FAILED)
 		return errno;
 	res->value[0] = nat_map_add(addr, (size_t)a[1]);
@@ -150,10 +146,10 @@ static int prime_handle(int fd, int64_t handle, int64_t flags_or_fd, unsigned lo
 	int err;
 
 	if (request == DRM_IOCTL_PRIME_HANDLE_TO_FD)
-		err = u32_arg(handle, &arg.handle) ?: u32_arg(flags_or_fd, &arg.flags);
+		err = nat_u32_arg(handle, &arg.handle) ?: nat_u32_arg(flags_or_fd, &arg.flags);
 	else
-		err = (arg.fd = fd_arg(flags_or_fd), 0);
-	err = err ?: drm_ioctl(fd, request, &arg);
+		err = (arg.fd = nat_fd_arg(flags_or_fd), 0);
+	err = err ?: nat_ioctl(fd, request, &arg);
 	if (request == DRM_IOCTL_PRIME_HANDLE_TO_FD)
 		*out = arg.fd;
 	else
@@ -173,7 +169,7 @@ void nat_execute(const struct nat_op *op, struct nat_result *res)
 {
 	const int64_t *a = op->arg;
 	int64_t *v = res->value;
-	int fd = fd_arg(a[0]);
+	int fd = nat_fd_arg(a[0]);
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -195,24 +191,24 @@ void nat_execute(const struct nat_op *op, struct nat_result *res)
 		break;
 	case NAT_MAP_DUMB: {
 		struct drm_mode_map_dumb arg = { 0 };
-		err = u32_arg(a[1], &arg.handle) ?: drm_ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &arg);
+		err = nat_u32_arg(a[1], &arg.handle) ?: nat_ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &arg);
 		v[0] = (int64_t)arg.offset;
 		break;
 	}
 	case NAT_GEM_CLOSE: {
 		struct drm_gem_close arg = { 0 };
-		err = u32_arg(a[1], &arg.handle) ?: drm_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &arg);
+		err = nat_u32_arg(a[1], &arg.handle) ?: nat_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &arg);
 		break;
 	}
 	case NAT_GEM_FLINK: {
 		struct drm_gem_flink arg = { 0 };
-		err = u32_arg(a[1], &arg.handle) ?: drm_ioctl(fd, DRM_IOCTL_GEM_FLINK, &arg);
+		err = nat_u32_arg(a[1], &arg.handle) ?: nat_ioctl(fd, DRM_IOCTL_GEM_FLINK, &arg);
 		v[0] = arg.name;
 		break;
 	}
 	case NAT_GEM_OPEN: {
 		struct drm_gem_open arg = { 0 };
-		err = u32_arg(a[1], &arg.name) ?: drm_ioctl(fd, DRM_IOCTL_GEM_OPEN, &arg);
+		err = nat_u32_arg(a[1], &arg.name) ?: nat_ioctl(fd, DRM_IOCTL_GEM_OPEN, &arg);
 		v[0] = arg.handle;
 		v[1] = (int64_t)arg.size;
 		break;
@@ -242,7 +238,7 @@ void nat_execute(const struct nat_op *op, struct nat_result *res)
 		err = do_sleep(a[0] < 0 ? 0 : a[0]);
 		break;
 	default:
-		err = ENOSYS;
+		err = nat_execute_fence_op(op, res);
 	}
 	res->err = err;
 }

@@ -8,9 +8,9 @@ export interface CheckResult {
   detail?: string;
 }
 
-type Shape = RegExp | string | number | boolean | null | undefined | { [key: string]: Shape };
+type Shape = RegExp | string | number | boolean | null | undefined | Shape[] | { [key: string]: Shape };
 
-/** Does `actual` have every field of `shape`, strings matched by regexes? */
+/** Does `actual` have every field (or leading element) of `shape`, strings matched by regexes? */
 function matches(actual: unknown, shape: Shape): boolean {
   if (shape instanceof RegExp) return typeof actual === 'string' && shape.test(actual);
   if (shape === null || typeof shape !== 'object') return actual === shape;

@@ -154,4 +154,68 @@ t.test('the session\'s kernel log starts at its marker', (t) => {
   });
 });
 
+t.test('implicit fences: vgem fence, poll, sync_file export/import/wait/info/merge', (t) => {
+  withSession((th, session) => {
+    const fd = ok(call(th, 'open', { driver: 'vgem' }));
+    const bo = ok(call(th, 'create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));
+    const dmabuf = ok(call(th, 'prime_handle_to_fd', { fd, handle: bo.handle, flags: ['cloexec', 'rdwr'] }));
+    t.same(ok(call(th, 'poll', { fd: dmabuf, events: ['in', 'out'] })), { ready: true, revents: ['in', 'out'] }, 'idle: readable and writable');
+    t.match(call(th, 'vgem_fence_attach', { fd, handle: bo.handle, pad: 1 }), { ok: false, errno: 'EINVAL' }, 'bad pad');
+    t.match(call(th, 'vgem_fence_attach', { fd, handle: bo.handle, flags: 0x10 }), { ok: false, errno: 'EINVAL' }, 'bad flags');
+    const fence = ok(call(th, 'vgem_fence_attach', { fd, handle: bo.handle, flags: ['write'] }));
+    t.same(ok(call(th, 'poll', { fd: dmabuf, events: ['in', 'out'] })), { ready: false, revents: [] }, 'a write fence blocks readers and writers');
+    const sync = ok(call(th, 'dmabuf_export_sync_file', { fd: dmabuf, flags: ['read'] }));
+    t.match(call(th, 'sync_file_wait', { fd: sync, timeout_ms: 0 }), { ok: false, errno: 'ETIME' }, 'the exported sync_file is unsignalled');
+    t.match(ok(call(th, 'sync_file_info', { fd: sync })), { status: 0, num_fences: 1, fences: [{ driver_name: 'vgem', status: 0 }] });
+    const merged = ok(call(th, 'sync_file_merge', { fd: sync, fd2: sync, name: 'both' }));
+    t.match(ok(call(th, 'sync_file_info', { fd: merged })), { name: 'both', num_fences: 1 }, 'merging a fence with itself keeps one');
+    t.match(call(th, 'sync_file_merge', { fd: sync, fd2: dmabuf }), { ok: false, errno: 'ENOENT' }, 'fd2 not a sync_file');
+    t.same(call(th, 'vgem_fence_signal', { fd, fence }), { ok: true, value: null });
+    t.match(call(th, 'vgem_fence_signal', { fd, fence }), { ok: false, errno: 'ENOENT' }, 'signalled twice');
+    t.same(call(th, 'sync_file_wait', { fd: sync, timeout_ms: 0 }), { ok: true, value: null }, 'signalled');
+    t.match(ok(call(th, 'sync_file_info', { fd: sync })), { status: 1, fences: [{ status: 1 }] });
+    t.same(ok(call(th, 'poll', { fd: dmabuf, events: ['in', 'out'] })), { ready: true, revents: ['in', 'out'] }, 'idle again');
+    const readFence = ok(call(th, 'vgem_fence_attach', { fd, handle: bo.handle }));
+    t.same(ok(call(th, 'poll', { fd: dmabuf, events: ['in', 'out'] })), { ready: true, revents: ['in'] }, 'a read fence blocks only writers');
+    const readSync = ok(call(th, 'dmabuf_export_sync_file', { fd: dmabuf, flags: ['write'] }));
+    call(th, 'vgem_fence_signal', { fd, fence: readFence });
+    t.same(call(th, 'dmabuf_import_sync_file', { fd: dmabuf, sync_file: readSync, flags: ['write'] }), { ok: true, value: null });
+    t.match(call(th, 'dmabuf_import_sync_file', { fd: dmabuf, sync_file: readSync, flags: 0 }), { ok: false, errno: 'EINVAL' });
+    t.match(call(th, 'sync_file_wait', { fd: 999, timeout_ms: 0 }), { ok: false, errno: 'EINVAL' }, 'wait on a closed fd');
+    t.match(session.unmet({ feature: 'sw_sync' }), /CONFIG_SW_SYNC/, 'Debian 6.1 has no sw_sync');
+  });
+});
+
+t.test('dma-buf sync, set_name, fdinfo', (t) => {
+  withSession((th) => {
+    const fd = ok(call(th, 'open', { driver: 'vgem' }));
+    const bo = ok(call(th, 'create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));
+    const dmabuf = ok(call(th, 'prime_handle_to_fd', { fd, handle: bo.handle, flags: ['cloexec', 'rdwr'] }));
+    t.same(call(th, 'dmabuf_sync', { fd: dmabuf, flags: ['start', 'write'] }), { ok: true, value: null });
+    t.same(call(th, 'dmabuf_sync', { fd: dmabuf, flags: ['end', 'write'] }), { ok: true, value: null });
+    t.match(call(th, 'dmabuf_sync', { fd: dmabuf, flags: 0x88 }), { ok: false, errno: 'EINVAL' }, 'invalid sync flags');
+    t.same(call(th, 'dmabuf_set_name', { fd: dmabuf, name: 'primeci-buffer' }), { ok: true, value: null });
+    t.match(ok(call(th, 'fdinfo', { fd: dmabuf })), { size: 4096, exp_name: 'drm', name: 'primeci-buffer', pos: 0 });
+  });
+});
+
+t.test('module unload and load of vgem', (t) => {
+  const unload = (): OpResult => {
+    let r: OpResult = { ok: true, value: null };
+    withSession((th) => { r = call(th, 'module_unload', { name: 'vgem' }); });
+    return r;
+  };
+  withSession((th) => {
+    ok(call(th, 'open', { driver: 'vgem' }));
+    t.match(call(th, 'module_unload', { name: 'vgem' }), { ok: false, errno: 'EAGAIN' }, 'in use while a file is open');
+  });
+  t.same(unload(), { ok: true, value: null }, 'unloads once every file is closed');
+  withSession((th, session) => {
+    t.match(session.unmet({ driver: 'vgem' }), /no vgem device/);
+    t.same(call(th, 'module_load', { name: 'vgem' }), { ok: true, value: null });
+    t.match(call(th, 'module_load', { name: 'vgem' }), { ok: false, errno: 'EEXIST' });
+    t.ok(call(th, 'open', { driver: 'vgem' }).ok, 'vgem is back');
+  });
+});
+
 writeFileSync(process.argv[2], JSON.stringify(t.results, null, 1));
