@@ -29,7 +29,7 @@ function countWords(totals: Totals): string {
 function reasonOf(t: TestResult): string {
   const why =
     t.out.split('\n').find((l) => l.includes('Failed assertion:')) ??
-    t['dmesg-warnings']?.split('\n')[0] ??
+    t['dmesg-warnings']?.split('\n').find((l) => /\] .*[A-Za-z]/.test(l)) ??
     t.err.split('\n').find((l) => l.startsWith('primeci:'));
   return why ? `\n              ${why.replace(/^\(.*?\) CRITICAL: /, '').trim()}` : '';
 }

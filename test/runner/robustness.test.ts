@@ -167,3 +167,42 @@ t.test('shards 1/3, 2/3, 3/3 merged equal the unsharded run', async (t) => {
   t.equal(overlap.exitCode, 2);
   t.match(overlap.stderr, 'is in more than one input');
 });
+
+// A simulated kernel whose free path takes the resv lock under fs_reclaim prints
+// lockdep's circular-dependency report at KERN_WARNING.
+const SPLAT = ['run', 'drm_shmem_reclaim', '--profile', 'mainline+drm-shmem-shrinker'];
+
+t.test("a warning-level line in the simulated dmesg makes the subtest dmesg-warn", async (t) => {
+  const dir = t.testdir({});
+  const results = join(dir, 'out');
+  const r = await primeci([...SPLAT, '--results', results], dir);
+  t.equal(r.exitCode, 1);
+  const test = readJson(results).tests['igt@drm_shmem_reclaim@free-during-reclaim'];
+  t.equal(test.result, 'dmesg-warn');
+  t.match(test['dmesg-warnings'], 'WARNING: possible circular locking dependency detected');
+  t.match(test.out, 'SUCCESS', 'the test itself passed');
+  t.match(r.stdout, 'DMESG-WARN  igt@drm_shmem_reclaim@free-during-reclaim');
+  const higher = await primeci([...SPLAT, '--dmesg-warn-level', '3', '--results', join(dir, 'lvl3')], dir);
+  t.equal(higher.exitCode, 0, 'with --dmesg-warn-level 3 a KERN_WARNING record does not count');
+});
+
+t.test('--abort-on-monitored-error stops the run after a lockdep splat, as igt_runner', async (t) => {
+  const dir = t.testdir({});
+  const results = join(dir, 'out');
+  const r = await primeci([...SPLAT, 'prime_self_import', '--abort-on-monitored-error=lockdep', '-j', '1', '--results', results], dir);
+  t.equal(r.exitCode, 1);
+  const json = readJson(results);
+  t.equal(json.tests['igt@runner@aborted'].result, 'fail');
+  t.match(json.tests['igt@runner@aborted'].out, /^Aborting\.\nPrevious test: igt@drm_shmem_reclaim@free-during-reclaim\nNext test: igt@prime_self_import@/);
+  t.match(json.tests['igt@runner@aborted'].out, 'Lockdep not active');
+  const rest = Object.entries(json.tests).filter(([k]) => k.startsWith('igt@prime_self_import@'));
+  t.ok(rest.length > 0 && rest.every(([, v]) => v.result === 'notrun'), 'nothing ran after the abort');
+});
+
+t.test('-v shows the run log on the terminal', async (t) => {
+  const dir = t.testdir({ 'busy.yaml': BUSY });
+  const r = await primeci(['run', 'busy.yaml', '-t', 'quick', '-v', '--results', join(dir, 'out')], dir);
+  t.equal(r.exitCode, 0);
+  t.match(r.stderr, /INFO.*start igt@busy@quick/);
+  t.match(r.stderr, /INFO.*end igt@busy@quick: pass/);
+});
