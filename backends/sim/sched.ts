@@ -74,7 +74,7 @@ export function* wait_event(wait: Wait): KGen<boolean> {
 
 /**
  * The kernel functions on the JS stack, innermost first: the snake_case
- * functions of backends/sim. Helpers that are not kernel functions are named
+ * functions of backends/sim (and of the simulator's tests). Helpers that are not kernel functions are named
  * in camelCase and so stay out of reports.
  */
 export function kernel_stack(): string[] {
@@ -84,7 +84,7 @@ export function kernel_stack(): string[] {
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = limit;
   for (const line of stack.split('\n')) {
-    const m = /^\s+at (?:Object\.)?([a-z][a-z0-9]*_[a-z0-9_]*)(?: \[as \w+\])? \(.*backends\/sim\//.exec(line);
+    const m = /^\s+at (?:Object\.)?([a-z][a-z0-9]*_[a-z0-9_]*)(?: \[as \w+\])? \(.*\/sim\//.exec(line);
     if (m && m[1] !== 'kernel_stack') frames.push(m[1]);
   }
   return frames;
