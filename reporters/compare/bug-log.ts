@@ -33,11 +33,12 @@ function side(refs: ResultRef[], links: LinkList, linkLines: string[]): string {
   return (words.length > 1 ? `(${words.join(', ')})` : words[0]!) + bugs;
 }
 
-// Known-issue entries with the same host, statuses and bugs collapse into the
-// first test with "+N similar issues", as CI Bug Log does.
+// Known-issue entries of one test with the same statuses and bugs on several
+// hosts fold into the first host with "+N similar issues". (CI Bug Log also
+// folds other tests; here every test name stays visible.)
 function similarityKey(change: Change): string {
   const refs = (r: ResultRef[]) => r.map((x) => `${x.status}:${x.bugs.join('/')}`).join(',');
-  return `${change.host}|${refs(change.before)}|${refs(change.after)}`;
+  return `${change.test}|${refs(change.before)}|${refs(change.after)}`;
 }
 
 function entries(changes: Change[], links: LinkList, collapse: boolean): string[] {

@@ -126,6 +126,8 @@ t.test('warnings, fixes, new tests, suppressed results, host changes and similar
     run('base', 'h1', { 'igt@a@warn': 'fail', 'igt@a@fix': 'fail', 'igt@fence@1': 'pass', 'igt@fence@2': 'pass', 'igt@fence@old': 'fail', 'igt@a@same': 'fail' }),
     run('base', 'gone', { 'igt@a@warn': 'pass' }),
     run('base', 'flaky-1', { 'igt@a@warn': 'pass' }),
+    run('base', 'h3', { 'igt@fence@1': 'pass' }),
+    run('base', 'h4', { 'igt@fence@1': 'pass' }),
   ];
   const patch = [
     run('patch', 'h1', {
@@ -140,6 +142,8 @@ t.test('warnings, fixes, new tests, suppressed results, host changes and similar
     }),
     run('patch', 'h2', { 'igt@new@ok': { result: 'skip', time: timeAttribute(0, 1.5) } }),
     run('patch', 'flaky-1', { 'igt@a@warn': 'dmesg-warn' }),
+    run('patch', 'h3', { 'igt@fence@1': 'fail' }),
+    run('patch', 'h4', { 'igt@fence@1': 'fail' }),
   ];
   const c = compareRuns(base, patch, { knownIssues });
   t.equal(c.verdict, 'FAILURE', 'the new crashing test is an unknown regression');
@@ -152,17 +156,19 @@ t.test('warnings, fixes, new tests, suppressed results, host changes and similar
     ['igt@fence@2', 'h1', 'regression', true, false],
     ['igt@fence@old', 'h1', 'fix', true, false],
     ['igt@new@bad', 'h1', 'regression', false, false],
+    ['igt@fence@1', 'h3', 'regression', true, false],
+    ['igt@fence@1', 'h4', 'regression', true, false],
   ]);
 
   const log = renderBugLog(c);
-  t.match(log, /Participating hosts \(3 -> 3\)\n-+\n\n {2}Additional \(1\): h2\n {2}Missing {4}\(1\): gone\n/);
+  t.match(log, /Participating hosts \(5 -> 5\)\n-+\n\n {2}Additional \(1\): h2\n {2}Missing {4}\(1\): gone\n/);
   t.match(log, /#### Possible regressions ####\n\n {2}\* igt@new@bad \(NEW\):\n {4}- h1: {17}NOTRUN -> \[CRASH\]\[1\]\n {3}\[1\]: https:\/\/ci\.example\/patch\/h1\/igt@new@bad\.html\n/);
   t.match(log, /#### Warnings ####\n\n {2}\* igt@a@warn:\n {4}- h1: {17}\[FAIL\]\[2\] -> \[INCOMPLETE\]\[3\]\n/);
   t.match(log, /#### Suppressed ####\n\n {2}The following results come from untrusted machines, tests, or statuses\.\n {2}They do not affect the overall result\.\n\n {2}\* \{igt@a@warn\}:\n {4}- \{flaky-1\}: {10}\[PASS\]\[4\] -> \[DMESG-WARN\]\[5\]\n/);
   t.match(log, /New tests\n---------\n\n {2}New tests have been introduced between base and patch:\n\n### New IGT tests \(2\) ###\n\n {2}\* igt@new@bad:\n {4}- Statuses : 1 crash\(s\)\n {4}- Exec time: \[0\.25\] s\n\n {2}\* igt@new@ok:\n {4}- Statuses : 1 pass\(s\) 1 skip\(s\)\n {4}- Exec time: \[0\.25, 1\.50\] s\n/);
-  t.match(log, /#### Issues hit ####\n\n {2}\* igt@fence@1:\n {4}- h1: {17}\[PASS\]\[6\] -> \[FAIL\]\[7\] \(\[fdo#1\]\) \+1 similar issue\n/);
-  t.notMatch(log, /igt@fence@2:/, 'the similar issue is folded into the first');
-  t.match(log, /#### Possible fixes ####\n\n {2}\* igt@a@fix:\n {4}- h1: {17}\[FAIL\]\[8\] -> \[PASS\]\[9\]\n[\s\S]*\* igt@fence@old:\n {4}- h1: {17}\[FAIL\]\[10\] \(\[fdo#1\]\) -> \[PASS\]\[11\]\n/);
+  t.match(log, /#### Issues hit ####\n\n {2}\* igt@fence@1:\n {4}- h1: {17}\[PASS\]\[6\] -> \[FAIL\]\[7\] \(\[fdo#1\]\) \+2 similar issues\n[^*]*\* igt@fence@2:\n {4}- h1: {17}\[PASS\]\[8\] -> \[FAIL\]\[9\] \(\[fdo#1\]\)\n/);
+  t.notMatch(log, /- h3:/, 'the same change on other hosts is folded into the first');
+  t.match(log, /#### Possible fixes ####\n\n {2}\* igt@a@fix:\n {4}- h1: {17}\[FAIL\]\[10\] -> \[PASS\]\[11\]\n[\s\S]*\* igt@fence@old:\n {4}- h1: {17}\[FAIL\]\[12\] \(\[fdo#1\]\) -> \[PASS\]\[13\]\n/);
   t.match(log, /\{name\}: This element is suppressed\./);
   t.notMatch(log, /igt@a@same/, 'the same failure on both sides is no change');
   const order = ['Summary', 'Participating hosts', 'Possible new issues', 'New tests', 'Known issues', 'Build changes'].map((s) => log.indexOf(`\n${s}`));
