@@ -22,23 +22,27 @@ export function failurePosition(test: TestResult): SourcePosition | undefined {
   return match ? { file: match[1]!, line: Number(match[2]), col: Number(match[3]) } : undefined;
 }
 
+// igt_core's bookkeeping lines, which say nothing about why a test failed.
+const BOOKKEEPING = /^(IGT-Version:|Starting (dynamic )?subtest:|(Dynamic s|S)ubtest .*: [A-Z]+)/;
+
 /**
  * The lines that say why a test failed: each line naming a scenario position
  * (with the message line before it when the position stands alone), then
- * IGT's CRITICAL lines from stderr.
+ * IGT's CRITICAL lines from stderr; failing those (a hang names no step), the
+ * last lines of stdout that are not IGT's bookkeeping.
  */
-export function failureLines(test: TestResult): string[] {
-  const picked: string[] = [];
-  const outLines = lines(test.out);
-  outLines.forEach((line, i) => {
-    if (!LOCATION.test(line)) return;
-    const standsAlone = line.trim().startsWith('at ');
-    if (standsAlone && i > 0 && !picked.includes(outLines[i - 1]!)) picked.push(outLines[i - 1]!);
-    picked.push(line);
+function explainingLines(text: string): string[] {
+  const all = lines(text);
+  return all.flatMap((line, i) => {
+    if (LOCATION.test(line)) return line.trim().startsWith('at ') && i > 0 ? [all[i - 1]!, line] : [line];
+    return /CRITICAL:/.test(line) ? [line] : [];
   });
-  for (const line of lines(test.err)) {
-    if (LOCATION.test(line) || /CRITICAL:/.test(line)) picked.push(line);
-  }
+}
+
+export function failureLines(test: TestResult): string[] {
+  // The runner writes its CRITICAL lines to both streams: keep each once.
+  const picked = [...new Set([...explainingLines(test.out), ...explainingLines(test.err)])];
+  if (!picked.length) return lines(test.out).filter((line) => !BOOKKEEPING.test(line)).slice(-MAX_FAILURE_LINES);
   return picked.slice(0, MAX_FAILURE_LINES);
 }
 
