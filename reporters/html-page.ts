@@ -21,6 +21,8 @@ export interface PageRow {
   cells: string[];
   /** Titled blocks of captured text shown on demand (out, err, dmesg). */
   details: { title: string; text: string }[];
+  /** Links shown beside the details (e.g. each side's result). */
+  links?: { title: string; href: string }[];
 }
 
 export interface Page {
@@ -77,7 +79,8 @@ function row(r: PageRow): string {
     .map((d) => `<h4>${escapeMarkup(d.title)}</h4><pre>${escapeMarkup(d.text)}</pre>`)
     .join('');
   const details = blocks ? `<details><summary>output</summary>${blocks}</details>` : '';
-  return `<tr${attributes({ id: r.id, class: r.tone, 'data-status': r.status })}>${cells}<td>${details}</td></tr>`;
+  const links = (r.links ?? []).map((l) => `<a${attributes({ href: l.href })}>${escapeMarkup(l.title)}</a>`).join(' ');
+  return `<tr${attributes({ id: r.id, class: r.tone, 'data-status': r.status })}>${cells}<td>${links}${details}</td></tr>`;
 }
 
 export function renderPage(page: Page): string {

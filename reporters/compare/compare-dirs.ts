@@ -1,7 +1,8 @@
 // Comparing two results directories: reads both, links each result either to
 // its published copy (Intel CI's layout URL/BUILD/HOST/TEST.html) or to the
 // run's local HTML report.
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { readResults } from '../results-reader.ts';
 import { runInfo } from '../run-info.ts';
 import { compareRuns, type Comparison, type RunInput } from './comparison.ts';
@@ -14,8 +15,9 @@ export interface CompareDirsOptions {
   resultsUrl?: string;
 }
 
-async function runInput(dir: string, resultsUrl: string | undefined): Promise<RunInput> {
-  const results = await readResults(dir);
+async function runInput(path: string, resultsUrl: string | undefined): Promise<RunInput> {
+  const results = await readResults(path);
+  const dir = (await stat(path)).isDirectory() ? path : dirname(path);
   const { build, host } = runInfo(results);
   const base = resultsUrl?.replace(/\/+$/, '');
   const link = base

@@ -65,7 +65,11 @@ function html(c: Comparison): string {
       status: sectionOf(change),
       tone: TONES[sectionOf(change)]!,
       cells: [change.test, sectionOf(change), change.host, statuses(change.before), statuses(change.after), bugsOf(change).join(' ')],
-      details: [...change.before.map((r) => ({ title: 'base', text: r.url })), ...change.after.map((r) => ({ title: 'patch', text: r.url }))],
+      details: [],
+      links: [
+        ...change.before.map((r) => ({ title: `base ${statusWord(r.status)}`, href: r.url })),
+        ...change.after.map((r) => ({ title: `patch ${statusWord(r.status)}`, href: r.url })),
+      ],
     })),
     appendix: renderBugLog(c),
   });

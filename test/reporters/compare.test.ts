@@ -252,6 +252,9 @@ t.test('primeci compare: exit codes and messages', async (t) => {
   const known = await primeci('compare', join(fixtures, 'base'), join(fixtures, 'patch'), '--known-issues', 'config/known-issues.yaml');
   t.equal(known.exitCode, 0);
   t.match(known.stdout, /#### Issues hit ####/);
+  const files = await primeci('compare', join(fixtures, 'base', 'results.json'), join(fixtures, 'patch', 'results.json'));
+  t.equal(files.exitCode, 1);
+  t.match(files.stdout, `[2]: ${join(fixtures, 'patch', 'index.html')}#igt@prime_vgem@sync@rcs0`, 'links go to the page beside a results.json');
   const same = await primeci('compare', join(fixtures, 'patch'), join(fixtures, 'patch'), '--format', 'json');
   t.equal(same.exitCode, 0);
   t.equal(JSON.parse(same.stdout).verdict, 'SUCCESS');

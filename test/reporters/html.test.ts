@@ -78,5 +78,6 @@ t.test('a comparison page: section counts, changes, the bug log', { skip: chromi
   t.match(totals(dom), { 'possible regression': 1, warning: 0, 'known issue hit': 0, 'possible fix': 0, 'new tests': 0 });
   t.match(dom, /<title>CI Bug Log: linux-6\.2 -&gt; linux-6\.2\+drm-shmem-resv-lock: FAILURE<\/title>/);
   t.match(dom, /<td class="name">igt@prime_vgem@sync@rcs0<\/td><td>possible regression<\/td><td>sim-host<\/td><td>PASS<\/td><td>INCOMPLETE<\/td>/);
+  t.match(dom, /<a href="[^"]*\/patch\/index\.html#igt@prime_vgem@sync@rcs0">patch INCOMPLETE<\/a>/);
   t.match(dom, /<pre id="appendix">CI Bug Log - changes from linux-6\.2 -&gt; linux-6\.2\+drm-shmem-resv-lock/);
 });
