@@ -17,10 +17,13 @@ export interface VmJob {
   timeoutMs: number;
   consoleLog: string;
   cirrus?: boolean;
+  memoryMb?: number;
   onLine?: (line: string) => void;
 }
 
 export interface GuestKernel {
+  /** uname -a */
+  uname: string;
   /** uname -r */
   release: string;
   /** /proc/version: compiler and build of the running kernel */
@@ -46,12 +49,14 @@ export async function runVmJob(job: VmJob): Promise<VmJobEnd> {
       timeoutMs: job.timeoutMs,
       consoleLog: job.consoleLog,
       cirrus: job.cirrus ?? true,
+      memoryMb: job.memoryMb,
       onLine: job.onLine,
     });
     const read = (name: string) => (existsSync(join(control, name)) ? readFileSync(join(control, name), 'utf8').trim() : undefined);
+    const uname = read('guest-uname');
     const release = read('guest-release');
     const version = read('guest-version');
-    return { end, guest: release && version ? { release, version } : undefined };
+    return { end, guest: uname && release && version ? { uname, release, version } : undefined };
   } finally {
     rmSync(control, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { buildInitramfs } from '../../vm/initramfs.ts';
 import { runVmJob } from '../../vm/job.ts';
 
 const gate = vmTestGate();
+t.setTimeout(600_000); // a boot under TCG on a busy machine can take minutes
 
 t.test('a trivial job runs in the guest', { skip: gate.skip }, async (t) => {
   if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);

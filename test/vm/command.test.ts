@@ -1,0 +1,89 @@
+// primeci vm: option handling on the host, and whole runs in the guest: one
+// that passes on the real kernel, and one whose guest falls silent and must be
+// rebooted and resumed (the silent test becomes incomplete, the next one runs).
+import t from 'tap';
+import { spawnSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { vmTestGate } from '../../vm/availability.ts';
+import { guestScript, planVm } from '../../vm/command.ts';
+import { packagedKernel } from '../../vm/kernel.ts';
+
+t.setTimeout(900_000); // each guest run is minutes of TCG
+
+const root = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+const scratch = mkdtempSync(join(tmpdir(), 'primeci-vm-command-'));
+const gate = vmTestGate();
+
+t.test('vm options are checked on the host before any boot', async (t) => {
+  t.throws(() => planVm(['run']), /expected '-- run \[RUN OPTIONS\]'/);
+  t.throws(() => planVm(['--', 'list']), /expected '-- run/);
+  t.throws(() => planVm(['--kernel', '/boot/x', '--', 'run']), /--kernel and --modules go together/);
+  t.throws(() => planVm(['--colour', '--', 'run']), /primeci vm: Unknown option '--colour'/);
+  t.throws(() => planVm(['stray', '--', 'run']), /unexpected stray before '--'/);
+  t.throws(() => planVm(['--kernel', join(scratch, 'none'), '--modules', scratch, '--', 'run']), /--kernel .*none: no such file/);
+  if (packagedKernel().ok) {
+    t.throws(() => planVm(['--', 'run', '--backend', 'sim']), /the guest runs the native backend/);
+    t.throws(() => planVm(['--', 'run', '--workers', 'many']), /--workers "many"/, 'run options go through the runner\'s parser');
+    t.throws(() => planVm(['--reboots', '-1', '--', 'run']), /--reboots "-1"/);
+    const plan = planVm(['--silence', '30', '--', 'run', '-t', 'basic', '--results', join(scratch, 'r')], scratch);
+    t.equal(plan.dir, join(scratch, 'r'));
+    t.equal(plan.silenceMs, 30_000);
+    t.same(plan.runArgs, ['run', '--backend', 'native', '-t', 'basic', '--results', join(scratch, 'r')]);
+    t.same(plan.shares.sort(), [root, scratch].sort(), 'the project and the working folder; the results\' parent is inside the latter');
+  }
+});
+
+t.test('the guest script quotes every argument', async (t) => {
+  t.equal(
+    guestScript('/w d', ['run', "it's"]),
+    `cd '/w d' && CI=1 exec node '${root}/bin/primeci.js' 'run' 'it'\\''s'\n`,
+  );
+});
+
+/** `primeci vm ...` as a user runs it; resolves with its exit code and output. */
+function primeci(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(root, 'bin/primeci.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => done({ code, out }));
+  });
+}
+
+function results(dir: string): { tests: Record<string, { result: string }>; uname: string; metadata: Record<string, string> } {
+  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+}
+
+t.test('a run in the guest leaves its results on the host', { skip: gate.skip }, async (t) => {
+  if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
+  const dir = join(scratch, 'self-import');
+  const run = await primeci(['vm', '--', 'run', 'suites/prime_self_import.yaml', '-t', 'basic-with_one_bo$|llseek', '--results', dir]);
+  t.equal(run.code, 0, 'exit 0: every test passed');
+  const r = results(dir);
+  t.same(Object.entries(r.tests).map(([name, test]) => [name, test.result]), [
+    ['igt@prime_self_import@basic-with_one_bo', 'pass'],
+    ['igt@prime_self_import@basic-llseek-size', 'pass'],
+    ['igt@prime_self_import@basic-llseek-bad', 'pass'],
+  ]);
+  t.match(r.uname, /^Linux primeci-vm 6\.1\.\d+-\d+-amd64 /, 'uname of the guest kernel');
+  t.match(r.metadata, { backend: 'native', 'kernel-build': /^debian:linux-image-/, 'kernel-version': /^Linux version 6\.1/ });
+  if (run.code !== 0) t.comment(run.out);
+});
+
+t.test('a silent guest is rebooted and the run resumed', { skip: gate.skip }, async (t) => {
+  if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
+  const dir = join(scratch, 'stall');
+  const run = await primeci(['vm', '--silence', '75', '--', 'run', 'test/vm/fixtures/vm_stall.yaml', '--workers', '1', '--per-test-timeout', '900', '--results', dir]);
+  t.equal(run.code, 1, 'exit 1: a test did not pass');
+  t.match(run.out, /the guest was silent for 75 s \(hung kernel\?\): killed it; booting again to resume the run/);
+  t.same(Object.entries(results(dir).tests).map(([name, test]) => [name, test.result]), [
+    ['igt@vm_stall@stall', 'incomplete'],
+    ['igt@vm_stall@after-reboot', 'pass'],
+  ]);
+  t.equal(spawnSync('grep', ['-c', 'guest up', join(dir, 'vm-console.log')], { encoding: 'utf8' }).stdout.trim(), '2', 'two boots in the console log');
+  if (run.code !== 1) t.comment(run.out);
+});

@@ -1,0 +1,163 @@
+// primeci vm [--kernel IMAGE --modules DIR] [VM OPTIONS] -- run [RUN OPTIONS]
+// Runs `primeci run --backend native` inside a QEMU guest booted on a real
+// kernel, with the project, the working folder and the results' parent shared
+// over 9p, so the results land on the host as a plain `run` leaves them. A
+// guest that falls silent (a deadlocked kernel) is killed and booted again to
+// resume the run, as igt_runner's resume does after a hung machine.
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FILES, readMetadata, writeMetadata } from '../runner/results/layout.ts';
+import { generateResults, writeResults } from '../runner/results/resultgen.ts';
+import { integer, parse } from '../runner/options.ts';
+import { parseRunCommand, readSettings } from '../runner/settings.ts';
+import { UsageError } from '../runner/usage.ts';
+import { vmUnavailable } from './availability.ts';
+import { buildInitramfs } from './initramfs.ts';
+import { packagedKernel, userKernel, vmCacheDir, type VmKernel } from './kernel.ts';
+import { runVmJob, type GuestKernel } from './job.ts';
+import { badSharePath } from './qemu.ts';
+
+const PROJECT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+
+const VM_OPTIONS = {
+  kernel: { type: 'string' },
+  modules: { type: 'string' },
+  silence: { type: 'string' },
+  timeout: { type: 'string' },
+  reboots: { type: 'string' },
+  memory: { type: 'string' },
+} as const;
+
+const USAGE = 'usage: primeci vm [--kernel IMAGE --modules DIR] [--silence S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
+
+export interface VmPlan {
+  kernel: VmKernel;
+  /** The guest's `primeci run` arguments for a fresh start. */
+  runArgs: string[];
+  /** Results folder on the host (and, through the share, in the guest). */
+  dir: string;
+  resume: boolean;
+  shares: string[];
+  silenceMs: number;
+  timeoutMs: number;
+  reboots: number;
+  memoryMb: number;
+}
+
+/** Parses the command line; usage errors are thrown as UsageError (exit 2). */
+export function planVm(argv: string[], cwd = process.cwd()): VmPlan {
+  const split = argv.indexOf('--');
+  if (split < 0 || argv[split + 1] !== 'run') throw new UsageError(`primeci vm: expected '-- run [RUN OPTIONS]'\n${USAGE}`);
+  const { values, positionals } = parse('vm', argv.slice(0, split), VM_OPTIONS);
+  if (positionals.length) throw new UsageError(`primeci vm: unexpected ${positionals.join(' ')} before '--'\n${USAGE}`);
+  if ((values.kernel === undefined) !== (values.modules === undefined)) {
+    throw new UsageError('primeci vm: --kernel and --modules go together (the image and its modules tree)');
+  }
+  const kernel = values.kernel !== undefined ? userKernel(values.kernel, values.modules!) : packagedKernel();
+  if (!kernel.ok) throw new UsageError(`primeci vm: ${kernel.error}`);
+
+  // The runner's own parser checks the run options on the host, before any boot.
+  const guestArgs = argv.slice(split + 2);
+  const command = parseRunCommand(['--backend', 'native', ...guestArgs], cwd);
+  if (command.settings.backend !== 'native') throw new UsageError('primeci vm: the guest runs the native backend (drop --backend)');
+  const namesResults = guestArgs.some((a) => a === '--results' || a.startsWith('--results='));
+  const runArgs = ['run', '--backend', 'native', ...guestArgs, ...(namesResults ? [] : ['--results', command.dir])];
+  const shares = outermost([PROJECT, resolve(cwd), dirname(command.dir)]);
+  for (const share of shares) {
+    const bad = badSharePath(share);
+    if (bad) throw new UsageError(`primeci vm: ${bad}`);
+  }
+  return {
+    kernel: kernel.value,
+    runArgs,
+    dir: command.dir,
+    resume: command.resume,
+    shares,
+    silenceMs: integer('--silence', values.silence, 180, 10) * 1000,
+    timeoutMs: integer('--timeout', values.timeout, 3600, 10) * 1000,
+    reboots: integer('--reboots', values.reboots, 3, 0),
+    memoryMb: integer('--memory', values.memory, 2048, 256),
+  };
+}
+
+/** The folders to share: nested ones are reached through their parent's share. */
+function outermost(paths: string[]): string[] {
+  const sorted = [...new Set(paths)].sort((a, b) => a.length - b.length);
+  return sorted.filter((p, i) => !sorted.slice(0, i).some((q) => p.startsWith(q.endsWith(sep) ? q : q + sep)));
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** job.sh for the guest: the runner from the shared project, in the host's working folder. */
+export function guestScript(cwd: string, args: string[]): string {
+  // CI=1: plain progress lines on the serial console, which is a TTY.
+  return `cd ${shellQuote(cwd)} && CI=1 exec node ${shellQuote(join(PROJECT, 'bin', 'primeci.js'))} ${args.map(shellQuote).join(' ')}\n`;
+}
+
+/** Records which kernel ran the tests, so `compare` can tell two kernels apart. */
+export function recordGuestKernel(dir: string, kernel: VmKernel, guest: GuestKernel): void {
+  writeMetadata(dir, {
+    ...readMetadata(dir),
+    'kernel-release': guest.release,
+    'kernel-version': guest.version,
+    'kernel-build': kernel.build,
+  });
+  writeFileSync(join(dir, FILES.uname), guest.uname + '\n');
+}
+
+export default async function vm(argv: string[]): Promise<number> {
+  const plan = planVm(argv);
+  const why = vmUnavailable(plan.kernel);
+  if (why) throw new UsageError(`primeci vm: ${why}`);
+  const initrd = buildInitramfs(plan.kernel, vmCacheDir());
+  if (!initrd.ok) throw new UsageError(`primeci vm: ${initrd.error}`);
+  mkdirSync(dirname(plan.dir), { recursive: true });
+  const logs = mkdtempSync(join(tmpdir(), 'primeci-vm-console-'));
+  const consoleLog = join(logs, 'console.log');
+  let guest: GuestKernel | undefined;
+  let status: number | undefined;
+  try {
+    for (let boot = 0; boot <= plan.reboots && status === undefined; boot++) {
+      const started = existsSync(join(plan.dir, FILES.joblist));
+      const args = plan.resume || started ? ['run', '--resume', plan.dir] : plan.runArgs;
+      const run = await runVmJob({
+        kernel: plan.kernel,
+        initrd: initrd.value,
+        shares: plan.shares,
+        script: guestScript(process.cwd(), args),
+        silenceMs: plan.silenceMs,
+        timeoutMs: plan.timeoutMs,
+        consoleLog,
+        memoryMb: plan.memoryMb,
+        onLine: (line) => process.stdout.write(line + '\n'),
+      });
+      guest = run.guest ?? guest;
+      const end = run.end;
+      if (end.kind === 'poweroff') {
+        status = end.jobStatus ?? 1;
+      } else if (end.kind === 'qemu-failed') {
+        process.stderr.write(`primeci vm: qemu failed (exit ${end.code}): ${end.stderr}\n`);
+        return 2;
+      } else {
+        const what = end.kind === 'silent' ? `silent for ${plan.silenceMs / 1000} s` : `still running after ${plan.timeoutMs / 1000} s`;
+        process.stdout.write(`primeci vm: the guest was ${what} (hung kernel?): killed it${boot < plan.reboots ? '; booting again to resume the run' : ''}\n`);
+      }
+    }
+    if (!existsSync(join(plan.dir, FILES.joblist))) {
+      process.stderr.write(`primeci vm: the guest never started the run (console: ${consoleLog})\n`);
+      return 2;
+    }
+    appendFileSync(join(plan.dir, 'vm-console.log'), readFileSync(consoleLog));
+    if (guest) recordGuestKernel(plan.dir, plan.kernel, guest);
+    // results.json again: with the kernel's identity, or at all when every boot hung.
+    writeResults(plan.dir, generateResults(plan.dir, readSettings(plan.dir).dmesg));
+    if (status === undefined) process.stdout.write(`primeci vm: gave up after ${plan.reboots} reboots; results so far: ${join(plan.dir, FILES.results)}\n`);
+    return status ?? 1;
+  } finally {
+    rmSync(logs, { recursive: true, force: true });
+  }
+}
