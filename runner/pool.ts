@@ -29,8 +29,12 @@ interface Active {
   id: number;
   sink: JobSink;
   finish: (end: JobEnd) => void;
+  timeoutSeconds: number | undefined;
   timer?: NodeJS.Timeout;
 }
+
+/** How long a worker may take to load the backend and the suite before a job starts. */
+const STARTUP_SECONDS = 120;
 
 class Worker {
   readonly child: ChildProcess;
@@ -63,18 +67,26 @@ class Worker {
     });
   }
 
+  /** The per-test timeout runs from the moment the worker starts the test;
+   * loading the backend and the suite (a fresh worker's start-up) has its own. */
   start(request: JobRequest, sink: JobSink, timeoutSeconds: number | undefined): Promise<JobEnd> {
     return new Promise((finish) => {
-      this.active = { id: request.id, sink, finish };
+      this.active = { id: request.id, sink, finish, timeoutSeconds };
       sink.start();
-      if (timeoutSeconds !== undefined) {
-        this.active.timer = setTimeout(() => {
-          this.end({ kind: 'timeout', seconds: timeoutSeconds });
-          this.kill();
-        }, timeoutSeconds * 1000);
-      }
+      this.arm(Math.max(STARTUP_SECONDS, timeoutSeconds ?? 0));
       this.child.send(request);
     });
+  }
+
+  private arm(seconds: number | undefined): void {
+    const active = this.active;
+    if (!active) return;
+    clearTimeout(active.timer);
+    if (seconds === undefined) return;
+    active.timer = setTimeout(() => {
+      this.end({ kind: 'timeout', seconds });
+      this.kill();
+    }, seconds * 1000);
   }
 
   kill(): void {
@@ -88,7 +100,8 @@ class Worker {
 
   private message(m: WorkerMessage): void {
     if (!this.active || m.id !== this.active.id) return;
-    if (m.type === 'done') this.end({ kind: 'done', verdict: m.verdict, kmsg: m.kmsg });
+    if (m.type === 'started') this.arm(this.active.timeoutSeconds);
+    else if (m.type === 'done') this.end({ kind: 'done', verdict: m.verdict, kmsg: m.kmsg });
     else this.end({ kind: 'error', message: m.message });
   }
 

@@ -18,6 +18,8 @@ export interface JobRequest {
 }
 
 export type WorkerMessage =
+  /** The job's test begins now: the per-test timeout starts. */
+  | { type: 'started'; id: number }
   | { type: 'done'; id: number; verdict: JobVerdict; kmsg: KmsgRecord[] }
   | { type: 'error'; id: number; message: string };
 
@@ -46,6 +48,7 @@ async function handle(request: JobRequest): Promise<WorkerMessage> {
     let backend = backends.get(request.backend);
     if (!backend) backends.set(request.backend, (backend = await loadBackend(request.backend)));
     const job = findJob(request.job);
+    process.send?.({ type: 'started', id } satisfies WorkerMessage);
     const emit = (stream: 'out' | 'err', line: string) => appendLine(request.dir, stream === 'out' ? FILES.out : FILES.err, line);
     const outcome = executeJob(job, backend, request.session, emit, exitIfOrphaned);
     return { type: 'done', id, verdict: outcome.verdict, kmsg: outcome.kmsg };
