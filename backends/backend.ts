@@ -76,11 +76,27 @@ export interface Session {
 
 export type BackendName = 'sim' | 'native';
 
+/** One choice of the simulator's scheduler among the threads that could run. */
+export interface ScheduleDecision {
+  /** How many threads could run. */
+  options: number;
+  /** Index of the one that ran. */
+  chosen: number;
+  /** Index of the thread that ran before, when it could have gone on; -1 otherwise. */
+  previous: number;
+}
+
 export interface SessionOptions {
   /** Kernel build `PROFILE[+PATCH]...` (the simulator's behaviour switches). */
   build: string;
   /** Seed of the deterministic scheduler. */
   seed: number;
+  /**
+   * Simulator only, for systematic exploration: instead of the seed, follow
+   * `prefix` (indices among the runnable threads), then keep running the
+   * previous thread while it can. Every decision taken is appended to `taken`.
+   */
+  schedule?: { prefix: readonly number[]; taken: ScheduleDecision[] };
 }
 
 export interface Backend {

@@ -1,6 +1,7 @@
 // Who runs next when several tasks are runnable. A seeded random chooser makes
 // a run reproducible from its seed; a scripted one replays or enumerates the
 // decisions of systematic exploration.
+import type { ScheduleDecision } from '../backend.ts';
 import type { Task } from './sched.ts';
 
 export interface Chooser {
@@ -29,29 +30,24 @@ export class RandomChooser implements Chooser {
   }
 }
 
-/** One scheduling decision: how many tasks could run, and which index ran. */
-export interface Decision {
-  options: number;
-  chosen: number;
-  /** The previous task could have gone on but another was chosen. */
-  preemption: boolean;
-}
-
 /**
  * Follows a prefix of decisions, then keeps running the previous task while it
  * can (no preemption), else the first runnable one. Records every decision so
  * an explorer can branch on them.
  */
 export class ScriptedChooser implements Chooser {
-  readonly trace: Decision[] = [];
-  constructor(private readonly prefix: readonly number[]) {}
+  constructor(
+    private readonly prefix: readonly number[],
+    readonly taken: ScheduleDecision[] = [],
+  ) {}
+
   pick(runnable: Task[], last: Task | undefined): Task {
-    const lastIndex = last ? runnable.indexOf(last) : -1;
-    const step = this.trace.length;
+    const previous = last ? runnable.indexOf(last) : -1;
+    const step = this.taken.length;
     const chosen = step < this.prefix.length
       ? Math.min(this.prefix[step], runnable.length - 1)
-      : Math.max(lastIndex, 0);
-    this.trace.push({ options: runnable.length, chosen, preemption: lastIndex >= 0 && chosen !== lastIndex });
+      : Math.max(previous, 0);
+    this.taken.push({ options: runnable.length, chosen, previous });
     return runnable[chosen];
   }
 }

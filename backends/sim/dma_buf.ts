@@ -40,14 +40,12 @@ export class DmaBufAttachment {
   ) {}
 }
 
-let nextInode = 1000;
-
 export class DmaBuf {
   file!: File;
   name = '';
   readonly attachments = new Set<DmaBufAttachment>();
   /** The inode number, to tell dma-bufs apart (stat st_ino). */
-  readonly ino = nextInode++;
+  readonly ino: number;
 
   constructor(
     readonly size: number,
@@ -57,7 +55,9 @@ export class DmaBuf {
     readonly exp_name: string,
     /** The exporting device, whose module the dma-buf pins. */
     readonly owner: DrmDevice,
-  ) {}
+  ) {
+    this.ino = owner.kernel.allocInode();
+  }
 }
 
 export interface ExportInfo {

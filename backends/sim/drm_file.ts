@@ -10,14 +10,12 @@ import type { KGen } from './sched.ts';
 
 const table_lock_class = spinlockClass('&file_priv->table_lock');
 
-let nextClientId = 1;
-
 export class DrmFile {
   /** Handle -> object; null while a GEM_CLOSE is tearing the handle down. */
   readonly object_idr = new Map<number, GemObject | null>();
   readonly table_lock = new SpinLock(table_lock_class);
   readonly prime = new DrmPrimeFilePrivate();
-  readonly client_id = nextClientId++;
+  readonly client_id: number;
   /** The driver's per-file state (driver_priv), set by its open hook. */
   driver_priv: unknown;
 
@@ -25,7 +23,9 @@ export class DrmFile {
     readonly dev: DrmDevice,
     /** Opened through the render node (renderD*), which allows fewer ioctls. */
     readonly render: boolean,
-  ) {}
+  ) {
+    this.client_id = dev.kernel.allocClientId();
+  }
 
   /** idr_alloc(&file->object_idr, obj, 1, 0): the lowest free handle. */
   allocHandle(obj: GemObject): number {

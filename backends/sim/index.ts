@@ -1,7 +1,7 @@
 // The simulator backend: a deterministic model of the kernel's buffer-sharing
 // code, one fresh machine per session.
 import type { Backend, Session, SessionOptions } from '../backend.ts';
-import { RandomChooser } from './chooser.ts';
+import { RandomChooser, ScriptedChooser } from './chooser.ts';
 import { parseBuild } from './profile.ts';
 import { SimSession } from './session.ts';
 
@@ -13,6 +13,9 @@ export const simBackend: Backend = {
   session(options: SessionOptions): Session {
     const build = parseBuild(options.build);
     if (!build.ok) throw new Error(`sim: ${build.error}`);
-    return new SimSession(build, new RandomChooser(options.seed));
+    const chooser = options.schedule
+      ? new ScriptedChooser(options.schedule.prefix, options.schedule.taken)
+      : new RandomChooser(options.seed);
+    return new SimSession(build, chooser);
   },
 };

@@ -4,7 +4,7 @@ import type { KmsgRecord } from '../backend.ts';
 import type { Chooser } from './chooser.ts';
 import type { DrmDevice, DrmDriver } from './drm_device.ts';
 import { LockdepMap } from './locking.ts';
-import { Lockdep } from './lockdep.ts';
+import { Lockdep, resetLockAddresses } from './lockdep.ts';
 import type { Switches } from './profile.ts';
 import { Scheduler } from './sched.ts';
 import type { Shrinker } from './vmscan.ts';
@@ -21,7 +21,7 @@ export class Kernel {
   readonly lockdep: Lockdep;
   readonly log: KmsgRecord[] = [];
   /** The lockdep map fs_reclaim_acquire takes (mm/page_alloc.c __fs_reclaim_map). */
-  readonly fs_reclaim = new LockdepMap('fs_reclaim');
+  readonly fs_reclaim: LockdepMap;
   /** Registered DRM devices, in minor order (card0, card1, ...). */
   readonly devices: DrmDevice[] = [];
   /** The DRM driver modules this machine has, loaded or not. */
@@ -30,12 +30,16 @@ export class Kernel {
   readonly shrinkers: Shrinker[] = [];
   private nextPid = 1000;
   private nextFenceContext = 1;
+  private nextInode = 1000;
+  private nextClientId = 1;
 
   constructor(
     readonly buildName: string,
     readonly switches: Switches,
     chooser: Chooser,
   ) {
+    resetLockAddresses();
+    this.fs_reclaim = new LockdepMap('fs_reclaim');
     this.sched = new Scheduler(chooser);
     this.lockdep = new Lockdep((lines) => this.printLines(KERN_WARNING, lines), switches.release);
   }
@@ -43,6 +47,16 @@ export class Kernel {
   /** dma_fence_context_alloc(1) */
   allocFenceContext(): number {
     return this.nextFenceContext++;
+  }
+
+  /** A pseudo-filesystem inode number (dma-bufs). */
+  allocInode(): number {
+    return this.nextInode++;
+  }
+
+  /** drm_file client ids, as fdinfo shows them. */
+  allocClientId(): number {
+    return this.nextClientId++;
   }
 
   allocPid(): number {

@@ -51,6 +51,11 @@ export function fakeLockAddress(): string {
   return `ffff8881${nextAddr.toString(16).padStart(8, '0')}`;
 }
 
+/** Each booted machine numbers its locks from the start, so a replayed run prints the same addresses. */
+export function resetLockAddresses(): void {
+  nextAddr = 0x1a3c000;
+}
+
 export class Lockdep {
   /** deps.get(A).get(B): B was taken while A was held. */
   private readonly deps = new Map<LockClass, Map<LockClass, Dependency>>();
