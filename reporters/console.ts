@@ -1,6 +1,7 @@
 // The summary printed at the end of a run: totals per suite, then every test
 // that did not pass with the first line that says why.
-import { STATUSES, type Status, type TestResult, type TestrunResult, type Totals } from '../runner/results/igt.ts';
+import type { Status, TestResult, TestrunResult } from '../runner/results/igt.ts';
+import { describeTotals } from './totals.ts';
 
 const GOOD: ReadonlySet<Status> = new Set(['pass', 'skip', 'notrun']);
 
@@ -8,7 +9,7 @@ export function formatConsoleSummary(results: TestrunResult): string {
   const lines: string[] = [];
   const suites = Object.entries(results.totals).filter(([k]) => k.startsWith('igt@'));
   const width = Math.max(...suites.map(([k]) => k.length), 10);
-  for (const [suite, totals] of suites) lines.push(`  ${suite.padEnd(width)}  ${countWords(totals)}`);
+  for (const [suite, totals] of suites) lines.push(`  ${suite.padEnd(width)}  ${describeTotals(totals)}`);
   const problems = Object.entries(results.tests).filter(([, t]) => !GOOD.has(t.result));
   if (problems.length > 0) {
     lines.push('', 'Not passing:');
@@ -16,13 +17,8 @@ export function formatConsoleSummary(results: TestrunResult): string {
   }
   const total = Object.keys(results.tests).length;
   const elapsed = results.time_elapsed.end - results.time_elapsed.start;
-  lines.push('', `Totals: ${total} tests: ${countWords(results.totals.root)} (${elapsed.toFixed(1)}s)`);
+  lines.push('', `Totals: ${total} tests: ${describeTotals(results.totals.root)} (${elapsed.toFixed(1)}s)`);
   return lines.join('\n');
-}
-
-function countWords(totals: Totals): string {
-  const words = STATUSES.filter((s) => totals[s] > 0).map((s) => `${totals[s]} ${s}`);
-  return words.length > 0 ? words.join(', ') : 'none';
 }
 
 /** The line that says why: a failed assertion, a requirement, or the kernel's warning. */
