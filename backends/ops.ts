@@ -149,7 +149,7 @@ export const OPS = {
     result: 'nothing',
   },
   module_unload: {
-    summary: 'delete_module(2) (rmmod); EBUSY while files, dma-bufs or mappings use it.',
+    summary: 'delete_module(2) (rmmod, O_NONBLOCK); EAGAIN while files, dma-bufs or mappings use it.',
     args: { name: z.string() },
     result: 'nothing',
   },
@@ -210,6 +210,12 @@ export const OPS = {
     summary: 'Simulated GPU: end a spinning job.',
     args: { fd, job: int },
     result: 'nothing',
+    simOnly: true,
+  },
+  gem_object_count: {
+    summary: 'Kernel internals: the live GEM objects of the fd\'s device, as IGT reads them from debugfs (i915_gem_objects) to prove nothing leaked.',
+    args: { fd },
+    result: 'count',
     simOnly: true,
   },
   memory_pressure: {

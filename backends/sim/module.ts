@@ -5,11 +5,12 @@ import { DrmDevice, type DrmDriver } from './drm_device.ts';
 import { ERR, type KResult } from './errors.ts';
 import type { Kernel } from './kernel.ts';
 
-/** delete_module(2) */
+/** delete_module(2), as rmmod calls it (O_NONBLOCK): a module in use is
+ * -EWOULDBLOCK (EAGAIN) from try_stop_module, not EBUSY. */
 export function delete_module(kernel: Kernel, name: string): KResult<void> {
   const dev = kernel.devices.find((d) => d.driver.module === name);
   if (!dev) return ERR('ENOENT', `module ${name} is not loaded`);
-  if (dev.refs > 0) return ERR('EBUSY', `module ${name} is in use (${dev.refs} references)`);
+  if (dev.refs > 0) return ERR('EAGAIN', `module ${name} is in use (${dev.refs} references)`);
   kernel.devices.splice(kernel.devices.indexOf(dev), 1);
 }
 
