@@ -4,7 +4,8 @@
 // virtual time and runs the task's deferred work (final fputs) on its way out.
 import type { OpResult, Value } from '../backend.ts';
 import type { OpName } from '../ops.ts';
-import { drm_open } from './drm_file.ts';
+import { drm_fops, drm_open } from './drm_file.ts';
+import { drmFileOf } from './drm_gem.ts';
 import { IS_ERR, ERR, type KResult } from './errors.ts';
 import { O_CLOEXEC } from './dma_buf.ts';
 import { EPOLLIN, EPOLLOUT, get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
@@ -117,6 +118,14 @@ function* proc_fdinfo(args: Args): KGen<KResult<Value>> {
   return info;
 }
 
+/** debugfs dri/N/i915_gem_objects (i915_gem_object_info): the device's live GEM objects (drm_gem_private_object_init .. drm_gem_object_release). */
+function* gem_objects_debugfs(args: Args): KGen<KResult<Value>> {
+  const file = current().process.files.fdget(args.fd as number);
+  if (IS_ERR(file)) return file;
+  if (file.f_op !== drm_fops) return ERR('ENOTTY', `fd ${String(args.fd)} is a ${file.f_op.name} file, not a DRM device`);
+  return drmFileOf(file).dev.object_count;
+}
+
 function* sw_sync_open(): KGen<KResult<Value>> {
   return current().process.files.install(sw_sync_debugfs_open(), false);
 }
@@ -217,6 +226,7 @@ const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   gpu_submit: ioctl('gpu_submit'),
   gpu_spin_end: ioctl('gpu_spin_end'),
   memory_pressure: try_to_free_pages,
+  gem_object_count: gem_objects_debugfs,
 };
 
 export function implemented(op: OpName): boolean {
