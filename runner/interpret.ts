@@ -113,6 +113,7 @@ export class Interpreter {
     }
     this.checkExpectation(step, raw, result, env, frames);
     if (step.as && result.ok) env.set(step.as, result.value);
+    else if (step.as && step.expect && 'may_fail' in step.expect) env.set(step.as, -1);
   }
 
   private checkExpectation(step: OpStep, args: Record<string, unknown>, result: OpResult, env: Env, frames: string[]): void {
@@ -123,6 +124,12 @@ export class Interpreter {
     if (expect && 'errno' in expect) {
       if (result.ok) fail(`${step.op} succeeded (returned ${showValue(result.value)}), expected -${expect.errno}`);
       else if (result.errno !== expect.errno) fail(`${step.op} failed with -${result.errno}, expected -${expect.errno}${detail(result)}`);
+      return;
+    }
+    if (expect && 'may_fail' in expect) {
+      if (!result.ok && !expect.may_fail.includes(result.errno)) {
+        fail(`${step.op} failed with -${result.errno}, expected success or one of ${expect.may_fail.map((e) => `-${e}`).join(', ')}${detail(result)}`);
+      }
       return;
     }
     if (!result.ok) return fail(`${step.op} failed with -${result.errno}${detail(result)}`);

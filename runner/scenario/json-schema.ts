@@ -10,6 +10,8 @@ const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
 
 const expectSchema = z.union([
   z.strictObject({ errno: z.enum(ERRNO_NAMES as [string, ...string[]]) }).describe('the op must fail with this errno'),
+  z.strictObject({ may_fail: z.array(z.enum(ERRNO_NAMES as [string, ...string[]])).min(1) })
+    .describe('a race decides: the op succeeds or fails with one of these errnos (then as: binds -1)'),
   z.object({
     eq: value.optional(),
     ne: value.optional(),

@@ -58,6 +58,8 @@ export interface DynamicSubtest {
 /** What a step's result must be; absent means "must succeed". */
 export type Expectation =
   | { errno: Errno }
+  /** A race decides: success, or one of these errnos (then `as` binds -1, what the ioctl leaves in its out field). */
+  | { may_fail: Errno[] }
   | {
       eq?: Arg;
       ne?: Arg;

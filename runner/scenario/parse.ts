@@ -1,7 +1,7 @@
 // Suite YAML → scenario model, with every problem reported at its YAML node.
 import { z } from 'zod';
 import type { Requirement } from '../../backends/backend.ts';
-import { isErrno } from '../../backends/errno.ts';
+import { isErrno, type Errno } from '../../backends/errno.ts';
 import { OP_NAMES, argsSchema, isOpName } from '../../backends/ops.ts';
 import type {
   Arg, BytesMatch, DynamicSubtest, Expectation, OpStep, Procedure, Step, Subtest, Suite, AssertStep,
@@ -209,7 +209,7 @@ class SuiteParser {
 
   private parseExpect(path: YamlPath, raw: unknown, scope: Scope): Expectation | undefined {
     if (!isRecord(raw)) {
-      this.error(path, 'expect takes a mapping: {errno: NAME}, {eq: V}, {ne: V}, {bytes: {...}} or result fields');
+      this.error(path, 'expect takes a mapping: {errno: NAME}, {may_fail: [NAME, ...]}, {eq: V}, {ne: V}, {bytes: {...}} or result fields');
       return undefined;
     }
     if ('errno' in raw) {
@@ -222,6 +222,23 @@ class SuiteParser {
         return undefined;
       }
       return { errno: raw.errno };
+    }
+    if ('may_fail' in raw) {
+      const errnos = raw.may_fail;
+      if (Object.keys(raw).length !== 1) {
+        this.error(path, 'expect: {may_fail} cannot be combined with other expectations');
+        return undefined;
+      }
+      if (!Array.isArray(errnos) || errnos.length === 0) {
+        this.error([...path, 'may_fail'], 'may_fail takes a list of errno names');
+        return undefined;
+      }
+      const unknown = errnos.findIndex((e) => !isErrno(e));
+      if (unknown >= 0) {
+        this.error([...path, 'may_fail', unknown], `unknown errno '${String(errnos[unknown])}'`);
+        return undefined;
+      }
+      return { may_fail: errnos as Errno[] };
     }
     const { eq, ne, bytes, ...fields } = raw;
     const out: Expectation = {};
