@@ -2,8 +2,9 @@
 // Runs `primeci run --backend native` inside a QEMU guest booted on a real
 // kernel, with the project, the working folder and the results' parent shared
 // over 9p, so the results land on the host as a plain `run` leaves them. A
-// guest that falls silent (a deadlocked kernel) is killed and booted again to
-// resume the run, as igt_runner's resume does after a hung machine.
+// guest whose kernel stops answering, or whose run stops making progress, is
+// killed and booted again to resume the run, as igt_runner's resume does after
+// a hung machine.
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -25,12 +26,13 @@ const VM_OPTIONS = {
   kernel: { type: 'string' },
   modules: { type: 'string' },
   silence: { type: 'string' },
+  stall: { type: 'string' },
   timeout: { type: 'string' },
   reboots: { type: 'string' },
   memory: { type: 'string' },
 } as const;
 
-const USAGE = 'usage: primeci vm [--kernel IMAGE --modules DIR] [--silence S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
+const USAGE = 'usage: primeci vm [--kernel IMAGE --modules DIR] [--silence S] [--stall S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
 
 export interface VmPlan {
   kernel: VmKernel;
@@ -41,6 +43,7 @@ export interface VmPlan {
   resume: boolean;
   shares: string[];
   silenceMs: number;
+  stallMs: number;
   timeoutMs: number;
   reboots: number;
   memoryMb: number;
@@ -75,7 +78,8 @@ export function planVm(argv: string[], cwd = process.cwd()): VmPlan {
     dir: command.dir,
     resume: command.resume,
     shares,
-    silenceMs: integer('--silence', values.silence, 180, 10) * 1000,
+    silenceMs: integer('--silence', values.silence, 120, 30) * 1000,
+    stallMs: integer('--stall', values.stall, 1800, 30) * 1000,
     timeoutMs: integer('--timeout', values.timeout, 3600, 10) * 1000,
     reboots: integer('--reboots', values.reboots, 3, 0),
     memoryMb: integer('--memory', values.memory, 2048, 256),
@@ -130,6 +134,7 @@ export default async function vm(argv: string[]): Promise<number> {
         shares: plan.shares,
         script: guestScript(process.cwd(), args),
         silenceMs: plan.silenceMs,
+        stallMs: plan.stallMs,
         timeoutMs: plan.timeoutMs,
         consoleLog,
         memoryMb: plan.memoryMb,
@@ -137,14 +142,21 @@ export default async function vm(argv: string[]): Promise<number> {
       });
       guest = run.guest ?? guest;
       const end = run.end;
-      if (end.kind === 'poweroff') {
-        status = end.jobStatus ?? 1;
+      if (end.kind === 'poweroff' && end.jobStatus !== undefined) {
+        status = end.jobStatus;
+      } else if (end.kind === 'poweroff') {
+        // panic=-1 and -no-reboot: a kernel panic ends QEMU as a poweroff would.
+        process.stdout.write(`primeci vm: the guest stopped before its job ended (a kernel panic?)${boot < plan.reboots ? '; booting again to resume the run' : ''}\n`);
       } else if (end.kind === 'qemu-failed') {
         process.stderr.write(`primeci vm: qemu failed (exit ${end.code}): ${end.stderr}\n`);
         return 2;
       } else {
-        const what = end.kind === 'silent' ? `silent for ${plan.silenceMs / 1000} s` : `still running after ${plan.timeoutMs / 1000} s`;
-        process.stdout.write(`primeci vm: the guest was ${what} (hung kernel?): killed it${boot < plan.reboots ? '; booting again to resume the run' : ''}\n`);
+        const what = {
+          silent: `silent for ${plan.silenceMs / 1000} s (a dead kernel?)`,
+          stalled: `without progress for ${plan.stallMs / 1000} s (a hung test?)`,
+          timeout: `still running after ${plan.timeoutMs / 1000} s`,
+        }[end.kind];
+        process.stdout.write(`primeci vm: the guest was ${what}: killed it${boot < plan.reboots ? '; booting again to resume the run' : ''}\n`);
       }
     }
     if (!existsSync(join(plan.dir, FILES.joblist))) {

@@ -14,6 +14,8 @@ export interface VmJob {
   /** Body of job.sh, run by busybox sh as root with HOME=/tmp. */
   script: string;
   silenceMs: number;
+  /** No line but heartbeats for this long: the job is stuck (default: never). */
+  stallMs?: number;
   timeoutMs: number;
   consoleLog: string;
   cirrus?: boolean;
@@ -46,6 +48,7 @@ export async function runVmJob(job: VmJob): Promise<VmJobEnd> {
       shares: [{ path: control }, ...job.shares.map((path) => ({ path }))],
       control,
       silenceMs: job.silenceMs,
+      stallMs: job.stallMs ?? job.timeoutMs,
       timeoutMs: job.timeoutMs,
       consoleLog: job.consoleLog,
       cirrus: job.cirrus ?? true,

@@ -1,6 +1,8 @@
 // One boot of the guest in QEMU, watched like igt_runner watches a test
-// machine: the console is streamed to a log, and a guest that stays silent too
-// long (a deadlocked kernel, a hung test) or overruns its time is killed.
+// machine: the console is streamed to a log, and the guest is killed when its
+// kernel stops answering (no console output at all, not even the init's
+// heartbeat), when the job stops making progress (no line but heartbeats), or
+// when it overruns its time.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 
@@ -15,8 +17,11 @@ export interface BootOptions {
   shares: Share[];
   /** Folder (also shared) where the guest finds job.sh and leaves its status. */
   control: string;
-  /** Kill the guest after this long without a console line. */
+  /** Kill the guest after this long without any console output (the guest's
+   * init prints a heartbeat every HEARTBEAT_S seconds while the kernel runs). */
   silenceMs: number;
+  /** Kill the guest after this long without a console line other than heartbeats. */
+  stallMs: number;
   /** Kill the guest after this long in all. */
   timeoutMs: number;
   /** Append the console here. */
@@ -27,12 +32,17 @@ export interface BootOptions {
   onLine?: (line: string) => void;
 }
 
+/** Why the harness killed a guest. */
+export type KillReason = 'silent' | 'stalled' | 'timeout';
+
 export type BootEnd =
   | { kind: 'poweroff'; jobStatus: number | undefined; ms: number }
-  | { kind: 'silent' | 'timeout'; ms: number }
+  | { kind: KillReason; ms: number }
   | { kind: 'qemu-failed'; code: number | null; stderr: string; ms: number };
 
 const JOB_EXIT = /^primeci-vm: job exit (\d+)/;
+/** vm/guest/init's heartbeat line, printed every 10 s. */
+export const HEARTBEAT = 'primeci-vm: heartbeat';
 
 export function qemuArgs(o: BootOptions): string[] {
   const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', `primeci.control=${o.control}`];
@@ -63,12 +73,13 @@ export function boot(o: BootOptions): Promise<BootEnd> {
   const qemu = spawn('qemu-system-x86_64', qemuArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
   let jobStatus: number | undefined;
   let stderr = '';
-  let killedFor: 'silent' | 'timeout' | undefined;
-  const kill = (why: 'silent' | 'timeout') => {
+  let killedFor: KillReason | undefined;
+  const kill = (why: KillReason) => {
     killedFor ??= why;
     qemu.kill('SIGKILL');
   };
   let silence = setTimeout(() => kill('silent'), o.silenceMs);
+  let stall = setTimeout(() => kill('stalled'), o.stallMs);
   const overall = setTimeout(() => kill('timeout'), o.timeoutMs);
   let partial = '';
   qemu.stdout.on('data', (chunk: Buffer) => {
@@ -78,6 +89,9 @@ export function boot(o: BootOptions): Promise<BootEnd> {
     const lines = (partial + chunk.toString('utf8')).split(/\r?\n/);
     partial = lines.pop() ?? '';
     for (const line of lines) {
+      if (line === HEARTBEAT) continue;
+      clearTimeout(stall);
+      stall = setTimeout(() => kill('stalled'), o.stallMs);
       const exit = JOB_EXIT.exec(line);
       if (exit) jobStatus = Number(exit[1]);
       o.onLine?.(line);
@@ -89,6 +103,7 @@ export function boot(o: BootOptions): Promise<BootEnd> {
   return new Promise((resolveEnd) => {
     const finish = (end: BootEnd) => {
       clearTimeout(silence);
+      clearTimeout(stall);
       clearTimeout(overall);
       log.end(() => resolveEnd(end));
     };

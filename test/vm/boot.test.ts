@@ -41,22 +41,31 @@ t.test('a trivial job runs in the guest', { skip: gate.skip }, async (t) => {
   t.ok(lines.some((line) => line.startsWith('primeci-vm: guest up')));
 });
 
-t.test('a silent guest is killed', { skip: gate.skip }, async (t) => {
-  if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
+/** Boots a job that misbehaves; returns how the boot ended and the console. */
+async function misbehave(script: string, silenceMs: number, stallMs: number) {
   const kernel = packagedKernel();
-  if (!kernel.ok) return t.fail(kernel.error);
+  if (!kernel.ok) throw new Error(kernel.error);
   const initrd = buildInitramfs(kernel.value, vmCacheDir());
-  if (!initrd.ok) return t.fail(initrd.error);
+  if (!initrd.ok) throw new Error(initrd.error);
   const out = mkdtempSync(join(tmpdir(), 'primeci-vm-test-'));
   const run = await runVmJob({
-    kernel: kernel.value,
-    initrd: initrd.value,
-    shares: [],
-    script: 'echo started; sleep 600\n',
-    silenceMs: 8_000,
-    timeoutMs: 180_000,
-    consoleLog: join(out, 'console.log'),
+    kernel: kernel.value, initrd: initrd.value, shares: [], script,
+    silenceMs, stallMs, timeoutMs: 300_000, consoleLog: join(out, 'console.log'),
   });
-  t.equal(run.end.kind, 'silent');
-  t.match(readFileSync(join(out, 'console.log'), 'utf8'), /started/);
+  return { end: run.end.kind, console: readFileSync(join(out, 'console.log'), 'utf8') };
+}
+
+t.test('a job that makes no progress is killed as stalled', { skip: gate.skip }, async (t) => {
+  if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
+  const run = await misbehave('echo started; sleep 600\n', 120_000, 25_000);
+  t.equal(run.end, 'stalled');
+  t.match(run.console, /started[\s\S]*primeci-vm: heartbeat/, 'the kernel was alive: its heartbeat went on');
+});
+
+t.test('a guest whose kernel stops answering is killed as silent', { skip: gate.skip }, async (t) => {
+  if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
+  // Stopping every other process stops the heartbeat, as a dead kernel would.
+  const run = await misbehave('echo freezing; kill -STOP -1; sleep 600\n', 25_000, 300_000);
+  t.equal(run.end, 'silent');
+  t.match(run.console, /freezing/);
 });

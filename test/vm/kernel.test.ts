@@ -31,7 +31,7 @@ t.test('the packaged kernel comes from the cache install-vm.sh fills', async (t)
 t.test('shares are mounted by tag at their host path', async (t) => {
   const args = qemuArgs({
     image, initrd: 'i.cpio', shares: [{ path: '/a' }, { path: '/b' }], control: '/a',
-    silenceMs: 1, timeoutMs: 1, consoleLog: '/dev/null', cirrus: false,
+    silenceMs: 1, stallMs: 1, timeoutMs: 1, consoleLog: '/dev/null', cirrus: false,
   });
   t.ok(args.includes('local,path=/b,mount_tag=share1,security_model=none'));
   t.notOk(args.includes('cirrus-vga'));
