@@ -17,7 +17,7 @@ import {
   drm_gem_shmem_prime_import_sg_table, type DrmGemShmemObject,
 } from './drm_gem_shmem_helper.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
-import { KERN_ERR, KERN_INFO, type Kernel } from './kernel.ts';
+import { KERN_INFO, type Kernel } from './kernel.ts';
 import { mutex_lock, mutex_unlock } from './locking.ts';
 import { PAGE_ALIGN, PAGE_SIZE } from './mm.ts';
 import { current, type KGen } from './sched.ts';
@@ -186,7 +186,8 @@ function start(gpu: Gpu, job: Job, hang: boolean): void {
   job.started = true;
   if (hang) {
     sched.addTimer(sched.now + HANGCHECK_US, () => {
-      gpu.kernel.printk(KERN_ERR, `i915-sim: [drm] GPU HANG: ecode 12:1:00000000, in primeci, job ${job.id} on ${job.engine}`);
+      // i915_error_state_store logs the hang with drm_info: an allowed hang is no dmesg warning.
+      gpu.kernel.printk(KERN_INFO, `i915-sim: [drm] GPU HANG: ecode 12:1:00000000, in primeci, job ${job.id} on ${job.engine}`);
       gpu.kernel.printk(KERN_INFO, `i915-sim: [drm] Resetting ${job.engine} for hang on ${job.engine}`);
       dma_fence_set_error(job.fence, EIO);
       dma_fence_signal(job.fence);
