@@ -14,6 +14,7 @@ import { runVmJob } from '../../vm/job.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 const gate = vmTestGate();
+t.setTimeout(600_000); // a boot under TCG on a busy machine can take minutes
 
 t.test('the native backend on vgem in the VM', { skip: gate.skip }, async (t) => {
   if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
