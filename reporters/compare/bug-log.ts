@@ -185,8 +185,8 @@ function buildChanges(c: Comparison): string[] {
   ];
 }
 
-/** The state word of the "Series Details" block and of Patchwork's test results. */
-export function seriesState(verdict: Verdict): string {
+/** The state word of the "Series Details" block. */
+function seriesState(verdict: Verdict): string {
   return verdict.toLowerCase();
 }
 

@@ -117,7 +117,6 @@ export function verdictOf(changes: Change[]): Verdict {
  */
 export function compareRuns(baseRuns: RunInput[], patchRuns: RunInput[], options: CompareOptions = {}): Comparison {
   const known = options.knownIssues ?? NO_KNOWN_ISSUES;
-  const bugs: Record<string, string> = {};
   const withHost = (run: RunInput): HostRun => ({ host: runInfo(run.results).host, run });
   const base = baseRuns.map(withHost);
   const patch = patchRuns.map(withHost);
@@ -129,7 +128,6 @@ export function compareRuns(baseRuns: RunInput[], patchRuns: RunInput[], options
       const result: TestResult | undefined = run.results.tests[test];
       if (!result || result.result === 'notrun') return [];
       const issues = result.result === 'pass' ? [] : matchingIssues(known, { test, host, result });
-      for (const issue of issues) Object.assign(bugs, issue.bugs);
       return [{ status: result.result, url: run.link(test), bugs: issues.flatMap((i) => Object.keys(i.bugs)) }];
     });
 
@@ -162,10 +160,20 @@ export function compareRuns(baseRuns: RunInput[], patchRuns: RunInput[], options
     verdict: verdictOf(changes),
     changes,
     newTests: [...newTests.values()],
-    bugs,
+    bugs: bugLinks(known, changes),
     ...(options.series ? { series: options.series } : {}),
     ...(options.externalUrl ? { externalUrl: options.externalUrl } : {}),
   };
+}
+
+/** Tag → URL for the bugs the listed changes carry. */
+function bugLinks(known: KnownIssues, changes: Change[]): Record<string, string> {
+  const used = new Set(changes.flatMap((c) => [...c.before, ...c.after].flatMap((r) => r.bugs)));
+  const links: Record<string, string> = {};
+  for (const issue of known.issues) {
+    for (const [tag, url] of Object.entries(issue.bugs)) if (used.has(tag)) links[tag] = url;
+  }
+  return links;
 }
 
 function recordNewTest(newTests: Map<string, NewTest>, test: string, runs: HostRun[]): void {

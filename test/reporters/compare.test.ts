@@ -171,6 +171,9 @@ t.test('warnings, fixes, new tests, suppressed results, host changes and similar
   t.match(log, /#### Possible fixes ####\n\n {2}\* igt@a@fix:\n {4}- h1: {17}\[FAIL\]\[10\] -> \[PASS\]\[11\]\n[\s\S]*\* igt@fence@old:\n {4}- h1: {17}\[FAIL\]\[12\] \(\[fdo#1\]\) -> \[PASS\]\[13\]\n/);
   t.match(log, /\{name\}: This element is suppressed\./);
   t.notMatch(log, /igt@a@same/, 'the same failure on both sides is no change');
+  t.same(c.bugs, { 'fdo#1': 'https://bugs.example/1' });
+  const unchanged = compareRuns([run('b', 'h', { 'igt@fence@1': 'fail' })], [run('p', 'h', { 'igt@fence@1': 'fail' })], { knownIssues });
+  t.same(unchanged.bugs, {}, 'bug links only for the bugs of listed changes');
   const order = ['Summary', 'Participating hosts', 'Possible new issues', 'New tests', 'Known issues', 'Build changes'].map((s) => log.indexOf(`\n${s}`));
   t.same(order, [...order].sort((a, b) => a - b));
 });
