@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { STATUSES, type TestrunResult } from '../runner/results/igt.ts';
-import { ReportInputError } from './errors.ts';
+import { describeIssues, ReportInputError } from './errors.ts';
 
 /** Bad or unreadable results input; the message names the file. */
 export class ResultsError extends ReportInputError {
@@ -47,14 +47,6 @@ const testrunResult = z.object({
   runtimes: z.record(z.string(), z.object({ time: timeAttribute })).default({}),
   metadata: z.record(z.string(), z.string()).optional(),
 });
-
-/** zod's issue list as "at PATH: message" lines a user can act on. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((issue) => `  at ${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
-    .join('\n');
-}
 
 /** igt_runner's metadata.txt: `key : value` lines. */
 export function parseMetadataTxt(text: string): Record<string, string> {

@@ -2,8 +2,7 @@
 // `primeci patchwork` can report it without the two results directories.
 import { z } from 'zod';
 import { STATUSES } from '../../runner/results/igt.ts';
-import { describeIssues } from '../results-reader.ts';
-import { ReportInputError } from '../errors.ts';
+import { describeIssues, ReportInputError } from '../errors.ts';
 import type { Comparison } from './comparison.ts';
 
 const resultRef = z.object({ status: z.enum(STATUSES), url: z.string(), bugs: z.array(z.string()) });
