@@ -221,6 +221,7 @@ function dma_buf_poll_legacy(dmabuf: DmaBuf, events: number): number {
 
 function dma_buf_poll(file: File, events: number): number {
   const dmabuf = file.private_data as DmaBuf;
+  if (dmabuf.owner.kernel.switches.fault_injection === 'poll-ignores-fences') return events & (EPOLLIN | EPOLLOUT);
   return dmabuf.owner.kernel.switches.dma_buf_poll === 'legacy'
     ? dma_buf_poll_legacy(dmabuf, events)
     : dma_buf_poll_reworked(dmabuf, events);
@@ -228,9 +229,12 @@ function dma_buf_poll(file: File, events: number): number {
 
 /** DMA_BUF_IOCTL_SYNC: flags checked as the kernel does; SYNC_START waits for implicit fences. */
 function* dma_buf_ioctl_sync(dmabuf: DmaBuf, flags: number): KGen<KResult<Value>> {
-  if (flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK) return ERR('EINVAL', `invalid sync flags 0x${(flags >>> 0).toString(16)}`);
-  if ((flags & DMA_BUF_SYNC_RW) === 0) return ERR('EINVAL', 'sync flags name neither read nor write');
-  if (flags & DMA_BUF_SYNC_END) return null;
+  const fault = dmabuf.owner.kernel.switches.fault_injection;
+  if (fault !== 'sync-flags-unchecked') {
+    if (flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK) return ERR('EINVAL', `invalid sync flags 0x${(flags >>> 0).toString(16)}`);
+    if ((flags & DMA_BUF_SYNC_RW) === 0) return ERR('EINVAL', 'sync flags name neither read nor write');
+  }
+  if (flags & DMA_BUF_SYNC_END || fault === 'sync-skips-wait') return null;
   // dma_buf_begin_cpu_access -> __dma_buf_begin_cpu_access: wait for implicit rendering
   const write = (flags & DMA_BUF_SYNC_WRITE) !== 0;
   yield* dma_resv_wait_timeout(dmabuf.resv, dma_resv_usage_rw(write), undefined);

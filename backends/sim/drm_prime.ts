@@ -60,6 +60,7 @@ function* export_and_register_object(obj: GemObject, flags: number): KGen<KResul
   // The object keeps its dma-buf until the last handle is closed.
   obj.dma_buf = dmabuf;
   get_dma_buf(dmabuf);
+  if (current().kernel.switches.fault_injection === 'export-leaks-dma-buf') get_dma_buf(dmabuf);
   return dmabuf;
 }
 

@@ -4,7 +4,7 @@
 // (transitively) depends on A is reported as a circular dependency, with the
 // stack saved when the old edge was first seen. Like lockdep, the first report
 // turns the validator off (debug_locks_off), so one bug gives one splat.
-import { kernel_stack, type Task } from './sched.ts';
+import { cachedKernelStack, kernel_stack, type Task } from './sched.ts';
 
 /** A lock class (lockdep's lock_class_key): every instance of a lock shares it. */
 export class LockClass {
@@ -29,8 +29,8 @@ export interface LockInstance {
 
 export interface HeldLock {
   lock: LockInstance;
-  /** Kernel stack at acquisition, innermost first; [0] is lockdep's "at:". */
-  stack: string[];
+  /** The kernel function that took it (lockdep's "at:"). */
+  at: string;
   /** A read acquisition of a rwsem (read-recursion is not reported). */
   read: boolean;
 }
@@ -38,6 +38,17 @@ export interface HeldLock {
 interface Dependency {
   /** Stack of the acquisition of the later lock when the edge was first recorded. */
   stack: string[];
+}
+
+/** The kernel stack of an acquisition, from the caller of the lock primitive. */
+function fullStack(): string[] {
+  return kernel_stack().filter((f) => !LOCK_PRIMITIVES.has(f));
+}
+
+/** The caller of the lock primitive; the held set tells apart the paths of one op. */
+function acquireSite(task: Task, lock: LockInstance): string {
+  const held = task.held.map((h) => h.lock.cls.name).join(',');
+  return cachedKernelStack(`lock|${lock.cls.name}|${held}`).find((f) => !LOCK_PRIMITIVES.has(f)) ?? '?';
 }
 
 /** Lock entry points: lockdep reports the caller of these (its acquire ip). */
@@ -68,8 +79,7 @@ export class Lockdep {
    * is only recorded: it cannot deadlock, so it adds no dependency.
    */
   acquire(task: Task, lock: LockInstance, read = false, trylock = false): void {
-    const stack = kernel_stack().filter((f) => !LOCK_PRIMITIVES.has(f));
-    const held: HeldLock = { lock, stack, read };
+    const held: HeldLock = { lock, at: acquireSite(task, lock), read };
     if (this.enabled && !trylock) this.validate(task, held);
     task.held.push(held);
   }
@@ -88,22 +98,25 @@ export class Lockdep {
     const same = task.held.find((h) => h.lock.cls === next.lock.cls);
     if (same && !(same.read && next.read)) {
       this.enabled = false;
-      this.report(this.recursiveReport(task, same, next));
+      this.report(this.recursiveReport(task, same, next, fullStack()));
       return;
     }
+    // The stack is saved only with a dependency seen for the first time, as lockdep does.
+    let stack: string[] | undefined;
     for (const prev of task.held) {
       const from = prev.lock.cls;
       const to = next.lock.cls;
       if (this.deps.get(from)?.has(to)) continue;
+      stack ??= fullStack();
       const chain = this.path(to, from);
       if (chain) {
         this.enabled = false;
-        this.report(this.circularReport(task, prev, next, chain));
+        this.report(this.circularReport(task, prev, next, chain, stack));
         return;
       }
       let edges = this.deps.get(from);
       if (!edges) this.deps.set(from, (edges = new Map()));
-      edges.set(to, { stack: next.stack });
+      edges.set(to, { stack });
     }
   }
 
@@ -129,7 +142,7 @@ export class Lockdep {
   }
 
   private lockLine(h: HeldLock): string {
-    return `${h.lock.addr} (${h.lock.cls.name})${h.lock.cls.usage}, at: ${h.stack[0] ?? '?'}`;
+    return `${h.lock.addr} (${h.lock.cls.name})${h.lock.cls.usage}, at: ${h.at}`;
   }
 
   private heldLines(task: Task): string[] {
@@ -150,7 +163,7 @@ export class Lockdep {
     ];
   }
 
-  private recursiveReport(task: Task, held: HeldLock, next: HeldLock): string[] {
+  private recursiveReport(task: Task, held: HeldLock, next: HeldLock, stack: string[]): string[] {
     const name = next.lock.cls.name;
     return [
       '',
@@ -178,11 +191,11 @@ export class Lockdep {
       '',
       ...this.heldLines(task),
       '',
-      ...this.backtrace(task, next.stack),
+      ...this.backtrace(task, stack),
     ];
   }
 
-  private circularReport(task: Task, prev: HeldLock, next: HeldLock, chain: LockClass[]): string[] {
+  private circularReport(task: Task, prev: HeldLock, next: HeldLock, chain: LockClass[], stack: string[]): string[] {
     // chain runs next -> ... -> prev: the existing dependencies, printed in reverse.
     const lines = [
       '',
@@ -206,7 +219,7 @@ export class Lockdep {
       entries[entries.length - 1].stack = this.deps.get(chain[i - 1])!.get(chain[i])!.stack;
       entries.push({ cls: chain[i - 1], stack: [] });
     }
-    entries[entries.length - 1].stack = next.stack;
+    entries[entries.length - 1].stack = stack;
     entries.forEach((e, i) => {
       lines.push('', `-> #${entries.length - 1 - i} (${e.cls.name})${e.cls.usage}:`);
       for (const f of e.stack) lines.push(`       ${f}`);
@@ -230,7 +243,7 @@ export class Lockdep {
       '',
       ...this.heldLines(task),
       '',
-      ...this.backtrace(task, next.stack),
+      ...this.backtrace(task, stack),
     );
     return lines;
   }

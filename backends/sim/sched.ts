@@ -35,6 +35,8 @@ export class Task {
   readonly task_works: (() => KGen<void>)[] = [];
   /** The kernel stack at the point the task went to sleep (hung-task report). */
   sleepStack: string[] = [];
+  /** The op (system call) the task is in, part of the key of cached stacks. */
+  op = '';
 
   constructor(
     readonly kernel: Kernel,
@@ -65,7 +67,7 @@ export function* might_sleep(): KGen<void> {
 export function* wait_event(wait: Wait): KGen<boolean> {
   const task = current();
   if (wait.ready()) return true;
-  task.sleepStack = kernel_stack();
+  task.sleepStack = cachedKernelStack(`sleep|${wait.what}`);
   task.wait = wait;
   task.timedOut = false;
   yield PREEMPT;
@@ -77,17 +79,44 @@ export function* wait_event(wait: Wait): KGen<boolean> {
  * functions of backends/sim (and of the simulator's tests). Helpers that are not kernel functions are named
  * in camelCase and so stay out of reports.
  */
-export function kernel_stack(): string[] {
-  const frames: string[] = [];
+export function kernel_stack(depth = 200): string[] {
+  // Structured call sites: no text formatting, no source-map lookups.
+  const saved = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 200;
-  const stack = new Error().stack ?? '';
+  Error.prepareStackTrace = (_error, sites) => sites;
+  Error.stackTraceLimit = depth;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  Error.captureStackTrace(holder, kernel_stack);
+  const sites = holder.stack ?? [];
+  Error.prepareStackTrace = saved;
   Error.stackTraceLimit = limit;
-  for (const line of stack.split('\n')) {
-    const m = /^\s+at (?:Object\.)?([a-z][a-z0-9]*_[a-z0-9_]*)(?: \[as \w+\])? \(.*\/sim\//.exec(line);
-    if (m && m[1] !== 'kernel_stack') frames.push(m[1]);
+  const frames: string[] = [];
+  for (const site of sites) {
+    const name = site.getFunctionName();
+    if (name && KERNEL_FUNCTION.test(name) && site.getFileName()?.includes('/sim/')) frames.push(name);
   }
   return frames;
+}
+
+const KERNEL_FUNCTION = /^[a-z][a-z0-9]*_[a-z0-9_]*$/;
+
+const stackCache = new Map<string, string[]>();
+
+/**
+ * The kernel stack at a point identified by `what` in the current task's op on
+ * this build: walking the JS stack costs tens of microseconds, and the same
+ * op reaches the same point through the same functions, so each path is
+ * walked once.
+ */
+export function cachedKernelStack(what: string): string[] {
+  const task = current();
+  const key = `${task.kernel.buildName}|${task.op}|${what}`;
+  let stack = stackCache.get(key);
+  if (!stack) {
+    stack = kernel_stack();
+    stackCache.set(key, stack);
+  }
+  return stack;
 }
 
 interface Timer {

@@ -236,6 +236,7 @@ export function implemented(op: OpName): boolean {
 /** Enter the kernel for one op on behalf of the current task. */
 export function* syscall(op: OpName, args: Args): KGen<OpResult> {
   const task = current();
+  task.op = op;
   task.kernel.sched.advance(SYSCALL_COST_US);
   yield* might_sleep();
   const handler = SYSCALLS[op];
