@@ -9,6 +9,7 @@ import { dmesgWarnings, failureLines, failurePosition } from '../test-output.ts'
 
 // GitHub shows at most 10 error annotations per step.
 const MAX_ANNOTATIONS = 10;
+const MAX_ANNOTATION_DMESG_LINES = 5;
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -25,7 +26,9 @@ function annotation(name: string, test: TestResult): string {
     const eq = prop.indexOf('=');
     return `${prop.slice(0, eq)}=${escapeProperty(prop.slice(eq + 1))}`;
   });
-  const details = [...failureLines(test), ...dmesgWarnings(test)];
+  // An annotation is a short note: the failing step, else the start of the kernel's warning.
+  const failing = failureLines(test);
+  const details = failing.length ? failing : dmesgWarnings(test).slice(0, MAX_ANNOTATION_DMESG_LINES);
   const message = details.length ? details.join('\n') : `${name} ended ${test.result}`;
   return `::error ${props.join(',')}::${escapeData(message)}`;
 }

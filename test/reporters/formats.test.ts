@@ -120,6 +120,13 @@ t.test('markdown on GitHub Actions: ::error annotations, escaped, at most 10', a
   ]);
 
   for (let i = 0; i < 12; i++) results.tests[`igt@many@t${i}`] = { ...sync, out: `bad, really: ${i}\n  at suites/a,b:c.yaml:${i + 1}:3\n` };
+  const warned = structuredClone(results);
+  warned.tests['igt@prime_vgem@sync@rcs0'] = { ...sync, out: '', 'dmesg-warnings': Array.from({ length: 8 }, (_, i) => `<4> [0.1] line ${i}`).join('\n') };
+  t.equal(
+    (await renderReport(warned, 'markdown', { env: { GITHUB_ACTIONS: 'true' } })).annotations![0],
+    '::error title=igt@prime_vgem@sync@rcs0 INCOMPLETE::<4> [0.1] line 0%0A<4> [0.1] line 1%0A<4> [0.1] line 2%0A<4> [0.1] line 3%0A<4> [0.1] line 4',
+    'without a failing step: the start of the kernel warning, no file',
+  );
   const many = (await renderReport(results, 'markdown', { env: { GITHUB_ACTIONS: 'true' } })).annotations!;
   t.equal(many.length, 10);
   t.equal(many[1], '::error file=suites/a%2Cb%3Ac.yaml,line=1,col=3,title=igt@many@t0 INCOMPLETE::bad, really: 0%0A  at suites/a,b:c.yaml:1:3');
