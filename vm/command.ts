@@ -65,8 +65,13 @@ export function planVm(argv: string[], cwd = process.cwd()): VmPlan {
   const guestArgs = argv.slice(split + 2);
   const command = parseRunCommand(['--backend', 'native', ...guestArgs], cwd);
   if (command.settings.backend !== 'native') throw new UsageError('primeci vm: the guest runs the native backend (drop --backend)');
-  const namesResults = guestArgs.some((a) => a === '--results' || a.startsWith('--results='));
-  const runArgs = ['run', '--backend', 'native', ...guestArgs, ...(namesResults ? [] : ['--results', command.dir])];
+  const names = (...flags: string[]) => guestArgs.some((a) => flags.some((f) => a === f || a.startsWith(`${f}=`)));
+  // One kernel for every job: like igt_runner, one test at a time unless asked
+  // (vgem_basic@unload removes the module other tests use).
+  const runArgs = [
+    'run', '--backend', 'native', ...(names('--workers', '-j') ? [] : ['--workers', '1']),
+    ...guestArgs, ...(names('--results') ? [] : ['--results', command.dir]),
+  ];
   const shares = outermost([PROJECT, resolve(cwd), dirname(command.dir)]);
   for (const share of shares) {
     const bad = badSharePath(share);

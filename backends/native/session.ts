@@ -47,7 +47,10 @@ export class NativeSession implements Session {
 
   unmet(requirement: Requirement): string | undefined {
     if ('driver' in requirement) {
-      const drivers = this.addon.drivers();
+      let drivers = this.addon.drivers();
+      // IGT's drm_open_driver loads the driver's module on demand (an earlier
+      // test, such as vgem_basic@unload, may have removed it).
+      if (!drivers.includes(requirement.driver) && this.loadModule(requirement.driver)) drivers = this.addon.drivers();
       if (drivers.includes(requirement.driver)) return undefined;
       return drivers.length
         ? `no ${requirement.driver} device (DRM drivers here: ${drivers.join(', ')})`
@@ -55,6 +58,13 @@ export class NativeSession implements Session {
     }
     if ('op' in requirement) return opUnmet(requirement.op);
     return featureUnmet(requirement.feature);
+  }
+
+  /** finit_module of the VM's copy of `name`; false when there is none or it fails. */
+  private loadModule(name: string): boolean {
+    const native = nativeOp('module_load')!;
+    const raw = native.encode({ name });
+    return Array.isArray(raw) && this.addon.execute(...raw).err === 0;
   }
 
   run(main: ThreadBody): RunOutcome {

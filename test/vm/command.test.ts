@@ -27,12 +27,12 @@ t.test('vm options are checked on the host before any boot', async (t) => {
   if (packagedKernel().ok) {
     t.throws(() => planVm(['--', 'run', '--backend', 'sim']), /the guest runs the native backend/);
     t.throws(() => planVm(['--', 'run', '--workers', 'many']), /--workers "many"/, 'run options go through the runner\'s parser');
-    t.throws(() => planVm(['--reboots', '-1', '--', 'run']), /--reboots "-1"/);
+    t.throws(() => planVm(['--reboots=-1', '--', 'run']), /--reboots "-1"/);
     const plan = planVm(['--silence', '30', '--stall', '60', '--', 'run', '-t', 'basic', '--results', join(scratch, 'r')], scratch);
     t.equal(plan.dir, join(scratch, 'r'));
     t.equal(plan.silenceMs, 30_000);
     t.equal(plan.stallMs, 60_000);
-    t.same(plan.runArgs, ['run', '--backend', 'native', '-t', 'basic', '--results', join(scratch, 'r')]);
+    t.same(plan.runArgs, ['run', '--backend', 'native', '--workers', '1', '-t', 'basic', '--results', join(scratch, 'r')], 'one job at a time on the one kernel');
     t.same(plan.shares.sort(), [root, scratch].sort(), 'the project and the working folder; the results\' parent is inside the latter');
   }
 });
@@ -78,9 +78,9 @@ t.test('a run in the guest leaves its results on the host', { skip: gate.skip },
 t.test('a stalled guest is rebooted and the run resumed', { skip: gate.skip }, async (t) => {
   if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
   const dir = join(scratch, 'stall');
-  const run = await primeci(['vm', '--stall', '75', '--', 'run', 'test/vm/fixtures/vm_stall.yaml', '--workers', '1', '--per-test-timeout', '900', '--results', dir]);
+  const run = await primeci(['vm', '--stall', '120', '--', 'run', 'test/vm/fixtures/vm_stall.yaml', '--per-test-timeout', '900', '--results', dir]);
   t.equal(run.code, 1, 'exit 1: a test did not pass');
-  t.match(run.out, /the guest was without progress for 75 s \(a hung test\?\): killed it; booting again to resume the run/);
+  t.match(run.out, /the guest was without progress for 120 s \(a hung test\?\): killed it; booting again to resume the run/);
   t.same(Object.entries(results(dir).tests).map(([name, test]) => [name, test.result]), [
     ['igt@vm_stall@stall', 'incomplete'],
     ['igt@vm_stall@after-reboot', 'pass'],
