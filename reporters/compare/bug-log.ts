@@ -33,7 +33,7 @@ function side(refs: ResultRef[], links: LinkList, linkLines: string[]): string {
   return (words.length > 1 ? `(${words.join(', ')})` : words[0]!) + bugs;
 }
 
-// Known-issue entries of one test with the same statuses and bugs on several
+// Known changes of one test with the same statuses and bugs on several
 // hosts fold into the first host with "+N similar issues". (CI Bug Log also
 // folds other tests; here every test name stays visible.)
 function similarityKey(change: Change): string {
@@ -41,10 +41,10 @@ function similarityKey(change: Change): string {
   return `${change.test}|${refs(change.before)}|${refs(change.after)}`;
 }
 
-function entries(changes: Change[], links: LinkList, collapse: boolean): string[] {
+function entries(changes: Change[], links: LinkList): string[] {
   const groups = new Map<string, Change[]>();
   for (const change of changes) {
-    const key = collapse && change.known ? similarityKey(change) : `${change.test}|${change.host}`;
+    const key = change.known ? similarityKey(change) : `${change.test}|${change.host}`;
     groups.set(key, [...(groups.get(key) ?? []), change]);
   }
   // Group hosts under their test, keeping first-seen order.
@@ -67,8 +67,8 @@ function entries(changes: Change[], links: LinkList, collapse: boolean): string[
   return lines;
 }
 
-function subsection(title: string, changes: Change[], links: LinkList, collapse: boolean, preface: string[] = []): string[] {
-  return changes.length ? [`#### ${title} ####`, '', ...preface, ...entries(changes, links, collapse)] : [];
+function subsection(title: string, changes: Change[], links: LinkList, preface: string[] = []): string[] {
+  return changes.length ? [`#### ${title} ####`, '', ...preface, ...entries(changes, links)] : [];
 }
 
 const notRelated = (patch: string) => [
@@ -115,9 +115,9 @@ function possibleNewIssues(c: Comparison, links: LinkList): string[] {
     '',
     '### IGT changes ###',
     '',
-    ...subsection('Possible regressions', trusted.filter((x) => x.kind === 'regression'), links, false),
-    ...subsection('Warnings', trusted.filter((x) => x.kind === 'warning'), links, false),
-    ...subsection('Suppressed', suppressed, links, false, [
+    ...subsection('Possible regressions', trusted.filter((x) => x.kind === 'regression'), links),
+    ...subsection('Warnings', trusted.filter((x) => x.kind === 'warning'), links),
+    ...subsection('Suppressed', suppressed, links, [
       '  The following results come from untrusted machines, tests, or statuses.',
       '  They do not affect the overall result.',
       '',
@@ -158,9 +158,9 @@ function knownIssues(c: Comparison, links: LinkList): string[] {
     '',
     '### IGT changes ###',
     '',
-    ...subsection('Issues hit', hit, links, true),
-    ...subsection('Possible fixes', fixes, links, true),
-    ...subsection('Warnings', warnings, links, true),
+    ...subsection('Issues hit', hit, links),
+    ...subsection('Possible fixes', fixes, links),
+    ...subsection('Warnings', warnings, links),
   ];
   if (c.changes.some((x) => x.suppressed)) {
     lines.push(
