@@ -218,6 +218,24 @@ export const OPS = {
     result: 'count',
     simOnly: true,
   },
+  kernel_vmap: {
+    summary: 'Kernel internals: an in-kernel importer (display / media driver) vmaps the dma-buf; returns its mapping id.',
+    args: { dmabuf: fd },
+    result: 'vmap',
+    simOnly: true,
+  },
+  kernel_vmap_read: {
+    summary: 'Kernel internals: the importer reads through its vmap; EFAULT if the exporter tore the mapping down.',
+    args: { vmap: int, offset: int.optional(), length: int.optional() },
+    result: 'bytes',
+    simOnly: true,
+  },
+  kernel_vunmap: {
+    summary: 'Kernel internals: the importer drops its vmap and its dma-buf reference.',
+    args: { vmap: int },
+    result: 'nothing',
+    simOnly: true,
+  },
   memory_pressure: {
     summary: 'Kernel internals: direct reclaim as an allocation under memory pressure runs it (shrinkers inside fs_reclaim); returns the objects scanned.',
     args: {},

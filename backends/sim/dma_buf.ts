@@ -30,6 +30,14 @@ export interface DmaBufOps {
   map_dma_buf(attach: DmaBufAttachment): KGen<KResult<PageSource>>;
   release(dmabuf: DmaBuf): KGen<void>;
   mmap?(dmabuf: DmaBuf, vma: VmArea): KGen<KResult<void>>;
+  /** A kernel virtual mapping of the whole buffer. */
+  vmap(dmabuf: DmaBuf): KGen<KResult<PageSource>>;
+  vunmap(dmabuf: DmaBuf): KGen<void>;
+}
+
+/** struct iosys_map: a kernel mapping; `pages` is gone once the exporter unmapped it. */
+export interface DmaBufMap {
+  pages: PageSource | undefined;
 }
 
 export class DmaBufAttachment {
@@ -44,6 +52,9 @@ export class DmaBuf {
   file!: File;
   name = '';
   readonly attachments = new Set<DmaBufAttachment>();
+  /** dmabuf->vmapping_counter and dmabuf->vmap_ptr */
+  vmapping_counter = 0;
+  vmap_ptr: DmaBufMap | undefined;
   /** The inode number, to tell dma-bufs apart (stat st_ino). */
   readonly ino: number;
 
@@ -153,6 +164,49 @@ export function* dma_buf_mmap(dmabuf: DmaBuf, vma: VmArea, pgoff: number): KGen<
   vma_set_file(vma, dmabuf.file);
   vma.vm_pgoff = pgoff;
   return yield* callExporterMmap(dmabuf, vma);
+}
+
+/**
+ * dma_buf_vmap: with vmap_refcount 'core' the dma-buf counts its users and
+ * maps once; with 'driver' every call goes to the exporter, which (like the
+ * 2012 helpers) keeps no count, so the first vunmap tears the mapping down
+ * under the other users. With the 6.2 locking the core holds the reservation
+ * lock around it (dma_buf_vmap_unlocked).
+ */
+export function* dma_buf_vmap(dmabuf: DmaBuf): KGen<KResult<DmaBufMap>> {
+  const switches = current().kernel.switches;
+  const coreLocks = switches.dma_buf_mmap_locking === 'core';
+  if (coreLocks) yield* dma_resv_lock(dmabuf.resv);
+  let ret: KResult<DmaBufMap>;
+  if (switches.vmap_refcount === 'core' && dmabuf.vmapping_counter > 0) {
+    dmabuf.vmapping_counter++;
+    ret = dmabuf.vmap_ptr!;
+  } else {
+    const pages = yield* dmabuf.ops.vmap(dmabuf);
+    if (IS_ERR(pages)) {
+      ret = pages;
+    } else {
+      dmabuf.vmapping_counter++;
+      ret = dmabuf.vmap_ptr = { pages };
+    }
+  }
+  if (coreLocks) dma_resv_unlock(dmabuf.resv);
+  return ret;
+}
+
+/** dma_buf_vunmap */
+export function* dma_buf_vunmap(dmabuf: DmaBuf, map: DmaBufMap): KGen<void> {
+  const switches = current().kernel.switches;
+  const coreLocks = switches.dma_buf_mmap_locking === 'core';
+  if (coreLocks) yield* dma_resv_lock(dmabuf.resv);
+  if (switches.vmap_refcount === 'driver' || --dmabuf.vmapping_counter === 0) {
+    yield* dmabuf.ops.vunmap(dmabuf);
+    map.pages = undefined;
+    if (dmabuf.vmap_ptr) dmabuf.vmap_ptr.pages = undefined;
+    if (switches.vmap_refcount === 'driver') dmabuf.vmapping_counter--;
+    dmabuf.vmap_ptr = undefined;
+  }
+  if (coreLocks) dma_resv_unlock(dmabuf.resv);
 }
 
 /** dma_buf_attach: an importing device attaches to the buffer. */

@@ -25,6 +25,8 @@ export interface GemObjectFuncs {
   vm_ops: VmOperations;
   /** The pages a mapping or an importer sees (get_sg_table + vmap, collapsed). */
   get_pages(obj: GemObject): KGen<KResult<PageSource>>;
+  /** Undo one get_pages (vunmap). */
+  put_pages(obj: GemObject): KGen<void>;
 }
 
 /** Where an object's bytes live: page `index` of its backing store. */

@@ -149,11 +149,18 @@ export const drm_gem_shmem_vm_ops: VmOperations = {
   fault: drm_gem_shmem_fault,
 };
 
+/** drm_gem_shmem_vunmap: an import's pages are the exporter's; nothing to drop here. */
+function* drm_gem_shmem_object_put_pages(obj: GemObject): KGen<void> {
+  const shmem = obj as DrmGemShmemObject;
+  if (!shmem.sgt) yield* drm_gem_shmem_put_pages(shmem);
+}
+
 export const drm_gem_shmem_funcs: GemObjectFuncs = {
   free: drm_gem_shmem_free,
   mmap: drm_gem_shmem_mmap,
   vm_ops: drm_gem_shmem_vm_ops,
   get_pages: drm_gem_shmem_object_get_pages,
+  put_pages: drm_gem_shmem_object_put_pages,
 };
 
 /** drm_gem_shmem_prime_import_sg_table: a private object over the exporter's pages. */

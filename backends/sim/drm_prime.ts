@@ -172,11 +172,28 @@ export function* drm_gem_prime_mmap(obj: GemObject, vma: VmArea): KGen<KResult<v
   vma.vm_private_data = obj;
 }
 
+/** drm_gem_dmabuf_vmap: the object's pages, pinned; under struct_mutex in the 2012 helpers. */
+function* drm_gem_dmabuf_vmap(dmabuf: DmaBuf): KGen<KResult<PageSource>> {
+  const obj = dmabuf.priv as GemObject;
+  const structMutex = obj.dev.kernel.switches.prime_helpers_struct_mutex;
+  if (structMutex) yield* mutex_lock(obj.dev.struct_mutex);
+  const pages = yield* obj.funcs.get_pages(obj);
+  if (structMutex) mutex_unlock(obj.dev.struct_mutex);
+  return pages;
+}
+
+function* drm_gem_dmabuf_vunmap(dmabuf: DmaBuf): KGen<void> {
+  const obj = dmabuf.priv as GemObject;
+  yield* obj.funcs.put_pages(obj);
+}
+
 /** drm_gem_prime_dmabuf_ops: how DRM objects behave as dma-bufs. */
 export const drm_gem_prime_dmabuf_ops: DmaBufOps = {
   map_dma_buf: drm_gem_map_dma_buf,
   release: drm_gem_dmabuf_release,
   mmap: drm_gem_dmabuf_mmap,
+  vmap: drm_gem_dmabuf_vmap,
+  vunmap: drm_gem_dmabuf_vunmap,
 };
 
 /** drm_gem_prime_export -> drm_gem_dmabuf_export: the dma-buf holds the object and the device. */

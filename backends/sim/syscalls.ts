@@ -9,6 +9,7 @@ import { drmFileOf } from './drm_gem.ts';
 import { IS_ERR, ERR, type KResult } from './errors.ts';
 import { O_CLOEXEC } from './dma_buf.ts';
 import { EPOLLIN, EPOLLOUT, get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
+import { importer_vmap, importer_vmap_read, importer_vunmap } from './kernel_importer.ts';
 import { delete_module, load_module } from './module.ts';
 import { sw_sync_debugfs_open } from './sw_sync.ts';
 import { try_to_free_pages } from './vmscan.ts';
@@ -226,6 +227,9 @@ const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   gpu_submit: ioctl('gpu_submit'),
   gpu_spin_end: ioctl('gpu_spin_end'),
   memory_pressure: try_to_free_pages,
+  kernel_vmap: importer_vmap,
+  kernel_vmap_read: importer_vmap_read,
+  kernel_vunmap: importer_vunmap,
   gem_object_count: gem_objects_debugfs,
 };
 

@@ -116,3 +116,29 @@ t.test('direct reclaim: no shrinker, no report on mainline; scanned objects with
   t.same(shrinker, [1]);
   t.end();
 });
+
+t.test('in-kernel importers: vmap counted by the core, or torn down by the first vunmap', (t) => {
+  const body = (seen: string[]) => function* (th: Thread) {
+    const fd = num(yield* th.call('open', { driver: 'vgem' }));
+    const bo = rec(yield* th.call('create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));
+    const dmabuf = num(yield* th.call('prime_handle_to_fd', { fd, handle: bo.handle, flags: ['rdwr'] }));
+    const map = num(yield* th.call('mmap', { fd: dmabuf, length: 4096 }));
+    yield* th.call('mem_write', { map, byte: 6 });
+    const a = num(yield* th.call('kernel_vmap', { dmabuf }));
+    const b = num(yield* th.call('kernel_vmap', { dmabuf }));
+    yield* th.call('close', { fd: dmabuf });
+    ok(yield* th.call('kernel_vunmap', { vmap: a }));
+    seen.push(errno(yield* th.call('kernel_vmap_read', { vmap: b, length: 4 })));
+    seen.push(errno(yield* th.call('kernel_vunmap', { vmap: a })));
+    ok(yield* th.call('kernel_vunmap', { vmap: b }));
+    seen.push(errno(yield* th.call('kernel_vmap', { dmabuf })));
+  };
+  const core: string[] = [];
+  const driver: string[] = [];
+  const { session } = run(body(core));
+  run(body(driver), 'mainline+prime-helpers-struct-mutex');
+  t.same(core, ['ok', 'EINVAL', 'EBADF'], 'the second user still reads; the dma-buf fd is closed');
+  t.same(driver, ['EFAULT', 'EINVAL', 'EBADF'], 'the mapping was torn down under the second user');
+  t.equal(session.kernel.devices[0].object_count, 0, 'the importers held the dma-buf, and let go');
+  t.end();
+});

@@ -84,6 +84,12 @@ const CASES: Case[] = [
     buggy: 'mainline+prime-helpers-struct-mutex', status: 'dmesg-warn', fixed: 'mainline',
     evidence: /WARNING: possible recursive locking detected[\s\S]*&dev->struct_mutex/,
   },
+  {
+    seed: '004: vmap counted by each driver', suite: 'prime_struct_mutex',
+    test: 'igt@prime_struct_mutex@importer-vmap-refcount',
+    buggy: 'mainline+prime-helpers-struct-mutex', status: 'fail', fixed: 'mainline',
+    evidence: /unmapped this kernel mapping while it was still in use/,
+  },
 ];
 
 /** Run every (build, test) once, three CLI processes at a time. */
