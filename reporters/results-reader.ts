@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { STATUSES, type TestrunResult } from '../runner/results/igt.ts';
+import { FILES, parseMetadata } from '../runner/results/layout.ts';
 import { describeIssues, ReportInputError } from './errors.ts';
 
 /** Bad or unreadable results input; the message names the file. */
@@ -48,16 +49,6 @@ const testrunResult = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
 });
 
-/** igt_runner's metadata.txt: `key : value` lines. */
-export function parseMetadataTxt(text: string): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' : ');
-    if (sep > 0) metadata[line.slice(0, sep).trim()] = line.slice(sep + 3).trim();
-  }
-  return metadata;
-}
-
 async function resultsJsonPath(path: string): Promise<string> {
   let info;
   try {
@@ -70,7 +61,7 @@ async function resultsJsonPath(path: string): Promise<string> {
 
 async function readMetadataTxt(dir: string): Promise<Record<string, string> | undefined> {
   try {
-    return parseMetadataTxt(await readFile(join(dir, 'metadata.txt'), 'utf8'));
+    return parseMetadata(await readFile(join(dir, FILES.metadata), 'utf8'));
   } catch {
     return undefined;
   }

@@ -27,15 +27,17 @@ export function writeMetadata(dir: string, metadata: Metadata): void {
 }
 
 /** `key : value` lines, as igt_runner writes them. */
-export function readMetadata(dir: string): Metadata {
-  const file = join(dir, FILES.metadata);
-  if (!existsSync(file)) return {};
+export function parseMetadata(text: string): Metadata {
   const out: Metadata = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     const at = line.indexOf(' : ');
-    if (at > 0) out[line.slice(0, at)] = line.slice(at + 3);
+    if (at > 0) out[line.slice(0, at).trim()] = line.slice(at + 3).trim();
   }
   return out;
+}
+
+export function readMetadata(dir: string): Metadata {
+  return parseMetadata(readText(dir, FILES.metadata));
 }
 
 export function writeJoblist(dir: string, names: string[]): void {

@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ResultsError, parseMetadataTxt, readResults } from '../../reporters/results-reader.ts';
+import { ResultsError, readResults } from '../../reporters/results-reader.ts';
+import { parseMetadata } from '../../runner/results/layout.ts';
 import { runInfo } from '../../reporters/run-info.ts';
 
 const fixtures = new URL('../fixtures/results/', import.meta.url).pathname;
@@ -39,5 +40,5 @@ t.test('errors name the file and what is wrong', async (t) => {
 });
 
 t.test('metadata.txt lines are "key : value"; other lines are ignored', async (t) => {
-  t.same(parseMetadataTxt('name : run 1\nbuild : linux-6.2+x : y\nnot a pair\n'), { name: 'run 1', build: 'linux-6.2+x : y' });
+  t.same(parseMetadata('name : run 1\nbuild : linux-6.2+x : y\nnot a pair\n'), { name: 'run 1', build: 'linux-6.2+x : y' });
 });
