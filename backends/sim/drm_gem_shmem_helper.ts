@@ -221,5 +221,5 @@ function* drm_gem_shmem_shrinker_scan_objects(dev: DrmDevice): KGen<number> {
 /** drm_gem_shmem_shrinker_init: only kernels with the shrinker register one. */
 export function drm_gem_shmem_shrinker_init(dev: DrmDevice): void {
   if (!dev.kernel.switches.shmem_shrinker) return;
-  dev.kernel.shrinkers.push({ name: dev.driver.name, scan_objects: () => drm_gem_shmem_shrinker_scan_objects(dev) });
+  dev.kernel.shrinkers.push({ name: dev.driver.name, owner: dev, scan_objects: () => drm_gem_shmem_shrinker_scan_objects(dev) });
 }

@@ -12,6 +12,9 @@ export function delete_module(kernel: Kernel, name: string): KResult<void> {
   if (!dev) return ERR('ENOENT', `module ${name} is not loaded`);
   if (dev.refs > 0) return ERR('EAGAIN', `module ${name} is in use (${dev.refs} references)`);
   kernel.devices.splice(kernel.devices.indexOf(dev), 1);
+  // unregister_shrinker
+  const shrinker = kernel.shrinkers.findIndex((s) => s.owner === dev);
+  if (shrinker >= 0) kernel.shrinkers.splice(shrinker, 1);
 }
 
 /** init_module of a driver the machine has: registers its device at the lowest free minor. */

@@ -7,6 +7,8 @@ import { current, type KGen } from './sched.ts';
 export interface Shrinker {
   /** What the shrinker belongs to, for messages. */
   readonly name: string;
+  /** The device that registered it (unregister_shrinker when it goes). */
+  readonly owner: object;
   scan_objects(): KGen<number>;
 }
 

@@ -142,3 +142,13 @@ t.test('in-kernel importers: vmap counted by the core, or torn down by the first
   t.equal(session.kernel.devices[0].object_count, 0, 'the importers held the dma-buf, and let go');
   t.end();
 });
+
+t.test('an unloaded driver leaves no shrinker behind', (t) => {
+  const { session } = run(function* (th) {
+    ok(yield* th.call('module_unload', { name: 'vkms' }));
+    ok(yield* th.call('module_load', { name: 'vkms' }));
+    ok(yield* th.call('module_unload', { name: 'vkms' }));
+  }, 'mainline+drm-shmem-shrinker');
+  t.same(session.kernel.shrinkers.map((s) => s.name), ['vgem', 'i915-sim']);
+  t.end();
+});
