@@ -4,6 +4,7 @@
 // sync through their reservation objects, runs in order on its engine, may
 // spin until ended, and a hung job is reset by hangcheck with -EIO.
 import type { Value } from '../backend.ts';
+import { contentFiller } from './content.ts';
 import { dma_buf_map_attachment } from './dma_buf.ts';
 import { DmaFence, dma_fence_context_alloc, dma_fence_set_error, dma_fence_signal, type DmaFenceOps } from './dma_fence.ts';
 import {
@@ -70,14 +71,6 @@ const i915_fence_ops: DmaFenceOps = {
   get_timeline_name: (f) => engineFences.get(f) ?? 'unknown',
 };
 
-/** Byte i of a fill: one repeated byte or a pattern, as the mem ops define them. */
-function filler(args: Args): KResult<(i: number) => number> {
-  if (args.pattern === 'index8') return (i) => i & 0xff;
-  if (args.pattern === 'index32') return (i) => ((i >>> 2) >>> ((i & 3) * 8)) & 0xff;
-  if (typeof args.byte === 'number') return () => args.byte as number;
-  return ERR('EINVAL', 'pwrite / job fill needs byte or pattern');
-}
-
 /** The pages the GPU reads and writes: the exporter's for an import (mapped at use), else its own. */
 function* i915_gem_object_get_pages(obj: GemObject): KGen<KResult<PageSource>> {
   if (obj.import_attach) return yield* dma_buf_map_attachment(obj.import_attach);
@@ -114,7 +107,7 @@ function* lookupRange(file: DrmFile, args: Args): KGen<KResult<{ obj: GemObject;
 
 /** i915_gem_pwrite_ioctl: waits for the GPU, then writes through the CPU. */
 function* i915_gem_pwrite_ioctl(file: DrmFile, args: Args): KGen<KResult<Value>> {
-  const fill = filler(args);
+  const fill = contentFiller(args);
   if (IS_ERR(fill)) return fill;
   const range = yield* lookupRange(file, args);
   if (IS_ERR(range)) return range;
@@ -205,7 +198,7 @@ function start(gpu: Gpu, job: Job, hang: boolean): void {
 function* i915_gem_execbuffer_ioctl(file: DrmFile, args: Args): KGen<KResult<Value>> {
   const engine = args.engine as Engine;
   if (!ENGINES.includes(engine)) return ERR('EINVAL', `no engine ${String(engine)} (have ${ENGINES.join(', ')})`);
-  const fill = args.byte === undefined && args.pattern === undefined ? () => 0 : filler(args);
+  const fill = args.byte === undefined && args.pattern === undefined ? () => 0 : contentFiller(args);
   if (IS_ERR(fill)) return fill;
   const dev = file.dev;
   const gpu = gpuOf(dev);

@@ -7,6 +7,7 @@ import type { OpName } from '../ops.ts';
 import { drm_fops, drm_open } from './drm_file.ts';
 import { drmFileOf } from './drm_gem.ts';
 import { IS_ERR, ERR, type KResult } from './errors.ts';
+import { contentFiller } from './content.ts';
 import { O_CLOEXEC } from './dma_buf.ts';
 import { EPOLLIN, EPOLLOUT, get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
 import { importer_vmap, importer_vmap_read, importer_vunmap } from './kernel_importer.ts';
@@ -149,13 +150,6 @@ interface MemArgs {
   pattern?: 'index8' | 'index32';
 }
 
-/** The byte at position i of a generated content. */
-function contentByte(args: MemArgs, i: number): number {
-  if (args.pattern === 'index8') return i & 0xff;
-  if (args.pattern === 'index32') return ((i >>> 2) >>> ((i & 3) * 8)) & 0xff;
-  return args.byte!;
-}
-
 /** The access range: from `offset` to the end of the mapping unless `length` is given. */
 function accessRange(args: MemArgs): KResult<{ offset: number; length: number }> {
   const vma = current().process.mm.vmas.get(args.map);
@@ -166,11 +160,12 @@ function accessRange(args: MemArgs): KResult<{ offset: number; length: number }>
 
 function* mem_write(args: Args): KGen<KResult<Value>> {
   const a = args as unknown as MemArgs;
-  if (a.byte === undefined && a.pattern === undefined) return ERR('EINVAL', 'mem_write needs byte or pattern');
+  const fill = contentFiller(a);
+  if (IS_ERR(fill)) return fill;
   const range = accessRange(a);
   if (IS_ERR(range)) return range;
   const ret = yield* access_mapping(current().process.mm, a.map, range.offset, range.length, true, (page, at, done, n) => {
-    for (let i = 0; i < n; i++) page[at + i] = contentByte(a, done + i);
+    for (let i = 0; i < n; i++) page[at + i] = fill(done + i);
   });
   return IS_ERR(ret) ? ret : null;
 }
