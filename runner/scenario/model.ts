@@ -24,6 +24,8 @@ export interface Suite {
   summary: string;
   /** The IGT source this suite mirrors, e.g. tests/intel/prime_self_import.c */
   igt?: string;
+  /** A deliberate difference from IGT shared by every subtest (docs/coverage.md shows it). */
+  differs?: string;
   file: string;
   requires: Requirement[];
   /** Steps run before every subtest (each job has a fresh kernel). */
@@ -41,6 +43,8 @@ export interface Procedure {
 export interface Subtest {
   name: string;
   summary?: string;
+  /** A deliberate difference from the IGT subtest, and why (docs/coverage.md shows it). */
+  differs?: string;
   requires: Requirement[];
   steps: Step[];
   /** Dynamic subtests (IGT's igt_dynamic): one job each, named subtest@dynamic. */

@@ -33,6 +33,7 @@ export const suiteShape = z.strictObject({
   suite: testName,
   summary: z.string().min(1),
   igt: z.string().optional(),
+  differs: z.string().min(1).optional().describe('a deliberate difference from IGT that holds for every subtest'),
   requires: z.array(requirementSchema).optional(),
   fixture: z.array(z.unknown()).optional(),
   procedures: z
@@ -43,6 +44,7 @@ export const suiteShape = z.strictObject({
       z.strictObject({
         name: testName,
         summary: z.string().optional(),
+        differs: z.string().min(1).optional().describe('a deliberate difference from the IGT subtest, and why'),
         requires: z.array(requirementSchema).optional(),
         dynamic: z.array(dynamicSchema).min(1).optional(),
         steps: z.array(z.unknown()),
@@ -90,6 +92,7 @@ class SuiteParser {
       name: s.suite,
       summary: s.summary,
       ...(s.igt !== undefined && { igt: s.igt }),
+      ...(s.differs !== undefined && { differs: s.differs }),
       file: this.src.file,
       requires: (s.requires ?? []).map(toRequirement),
       fixture,
@@ -126,6 +129,7 @@ class SuiteParser {
     return {
       name: t.name,
       ...(t.summary !== undefined && { summary: t.summary }),
+      ...(t.differs !== undefined && { differs: t.differs }),
       requires: (t.requires ?? []).map(toRequirement),
       steps: this.parseSteps([...path, 'steps'], t.steps, scope),
       ...(dynamic && { dynamic }),
