@@ -2,7 +2,6 @@
 // a one-shot completion on a timeline (context, seqno), with an optional
 // error and callbacks run when it signals.
 import type { Kernel } from './kernel.ts';
-import { wait_event, type KGen } from './sched.ts';
 
 export interface DmaFenceOps {
   get_driver_name(fence: DmaFence): string;
@@ -68,12 +67,6 @@ export function dma_fence_get_status(fence: DmaFence): number {
 /** dma_fence_is_later: same context, higher seqno. */
 export function dma_fence_is_later(a: DmaFence, b: DmaFence): boolean {
   return a.context === b.context && a.seqno > b.seqno;
-}
-
-/** dma_fence_wait_timeout: true when signalled before the timeout (µs; undefined waits forever). */
-export function* dma_fence_wait_timeout(fence: DmaFence, timeout_us: number | undefined): KGen<boolean> {
-  const deadline = timeout_us === undefined ? undefined : fence.kernel.sched.now + timeout_us;
-  return yield* wait_event({ what: `dma_fence_wait(${fence.ops.get_driver_name(fence)})`, ready: () => fence.signaled, deadline });
 }
 
 const stubOps: DmaFenceOps = { get_driver_name: () => 'stub', get_timeline_name: () => 'stub' };

@@ -49,8 +49,3 @@ export function* drm_ioctl(file: DrmFile, op: string, args: Args): KGen<KResult<
   if (!driverIoctl) return ERR('EINVAL', `${file.dev.driver.name} has no ioctl for ${op}`);
   return yield* driverIoctl(file, args);
 }
-
-/** Whether some DRM driver or the core answers this op as an ioctl. */
-export function isDrmIoctl(op: string): boolean {
-  return Object.hasOwn(drm_ioctls, op);
-}

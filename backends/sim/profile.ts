@@ -147,10 +147,3 @@ export function parseBuild(build: string): BuildResult {
   }
   return { ok: true, name: build, profile, patches, switches };
 }
-
-/** Every profile and patch, for documentation and `--help`. */
-export function kernelCatalogue(): { profiles: string[]; patches: string[] } | { error: string } {
-  const cat = load();
-  if ('error' in cat) return cat;
-  return { profiles: [...cat.profiles.keys()], patches: [...cat.patches.keys()] };
-}

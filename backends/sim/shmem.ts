@@ -20,16 +20,6 @@ export class ShmemFile implements PageSource {
     }
     return page;
   }
-
-  /** Pages ever touched (resident memory, for the shrinker). */
-  get resident(): number {
-    return this.pages.size;
-  }
-
-  /** shmem_truncate_range of the whole file: the contents are gone. */
-  truncate(): void {
-    this.pages.clear();
-  }
 }
 
 /** might_alloc(GFP_KERNEL) -> fs_reclaim_acquire/release: teach lockdep that reclaim may run here. */
