@@ -6,7 +6,7 @@ import { OP_NAMES, argsSchema, isOpName } from '../../backends/ops.ts';
 import type {
   Arg, BytesMatch, DynamicSubtest, Expectation, OpStep, Procedure, Step, Subtest, Suite, AssertStep,
 } from './model.ts';
-import { formatRef, parseRef, refsIn, toArg } from './refs.ts';
+import { formatRef, refsIn, toArg } from './refs.ts';
 import { InputError, type Diagnostic, type YamlPath, type YamlSource } from './source.ts';
 import { closest } from './spelling.ts';
 
@@ -187,9 +187,9 @@ class SuiteParser {
   private parseOp(path: YamlPath, op: OpStep['op'], body: Record<string, unknown>, scope: Scope): OpStep | undefined {
     const { as, expect, require, ...rawArgs } = body;
     if (require !== undefined && typeof require !== 'boolean') this.error([...path, 'require'], 'require takes true or false');
-    // Arguments given as $references are checked when they are resolved; the
-    // literal ones are checked now, against the op's own schema.
-    const refKeys = Object.keys(rawArgs).filter((k) => typeof rawArgs[k] === 'string' && parseRef(rawArgs[k] as string));
+    // Arguments holding $references (whole, or inside a list or mapping) are
+    // checked when they are resolved; the literal ones now, against the op's schema.
+    const refKeys = Object.keys(rawArgs).filter((k) => refsIn(toArg(rawArgs[k])).length > 0);
     const literals = Object.fromEntries(Object.entries(rawArgs).filter(([k]) => !refKeys.includes(k)));
     const schema = argsSchema(op).partial(Object.fromEntries(refKeys.map((k) => [k, true])) as Record<string, true>);
     const checked = schema.safeParse(literals);

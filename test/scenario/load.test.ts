@@ -140,3 +140,10 @@ t.test('every shipped suite loads', async (t) => {
   t.ok(files.length > 0);
   for (const f of files) t.doesNotThrow(() => loadSuite(f), f);
 });
+
+t.test('references inside a list argument are checked when resolved, and must be bound', async (t) => {
+  const ok = problems(HEAD + 'subtests:\n  - name: one\n    steps:\n      - open: {driver: vgem, as: fd}\n      - mmap: {fd: $fd, length: 4096, prot: [read, $fd]}\n');
+  t.same(ok, []);
+  const bad = problems(HEAD + 'subtests:\n  - name: one\n    steps:\n      - open: {driver: vgem, as: fd}\n      - mmap: {fd: $fd, length: 4096, prot: [read, $nope]}\n');
+  t.same(bad, ["demo.yaml:8:52: unknown reference '$nope'"]);
+});
