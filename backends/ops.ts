@@ -27,6 +27,11 @@ export const OPS = {
     args: { driver: z.string().optional(), path: z.string().optional() },
     result: 'fd',
   },
+  open_render: {
+    summary: 'Open the render node (/dev/dri/renderD*) of the device a driver (DRM_IOCTL_VERSION name) provides; returns its fd.',
+    args: { driver: z.string() },
+    result: 'fd',
+  },
   close: { summary: 'close(2) any fd.', args: { fd }, result: 'nothing' },
   dup: { summary: 'dup(2); returns the new fd.', args: { fd }, result: 'fd' },
   create_dumb: {
@@ -40,6 +45,11 @@ export const OPS = {
     result: 'offset',
   },
   gem_close: { summary: 'DRM_IOCTL_GEM_CLOSE.', args: { fd, handle }, result: 'nothing' },
+  set_version: {
+    summary: 'DRM_IOCTL_SET_VERSION (DRM master only): ask for interface di_major.di_minor and driver dd_major.dd_minor (-1: no check); returns the versions the device offers.',
+    args: { fd, di_major: int, di_minor: int, dd_major: int, dd_minor: int },
+    result: '{di_major, di_minor, dd_major, dd_minor}',
+  },
   gem_flink: { summary: 'DRM_IOCTL_GEM_FLINK; returns the global name.', args: { fd, handle }, result: 'name' },
   gem_open: { summary: 'DRM_IOCTL_GEM_OPEN of a flink name.', args: { fd, name: int }, result: '{handle, size}' },
   prime_handle_to_fd: {
@@ -147,6 +157,21 @@ export const OPS = {
     summary: 'libsync sync_wait: poll for signalled; ETIME on timeout. timeout_ms -1 waits forever.',
     args: { fd, timeout_ms: int.optional().describe('default -1') },
     result: 'nothing',
+  },
+  unix_socketpair: {
+    summary: 'socketpair(AF_UNIX, SOCK_DGRAM); returns {fd0, fd1}.',
+    args: {},
+    result: '{fd0, fd1}',
+  },
+  unix_send_fd: {
+    summary: 'sendmsg on a unix socket: a datagram carrying one fd (SCM_RIGHTS) to the peer.',
+    args: { socket: fd, fd },
+    result: 'nothing',
+  },
+  unix_recv_fd: {
+    summary: 'recvmsg on a unix socket: waits for a datagram; returns the fd it carried, new in this process.',
+    args: { socket: fd },
+    result: 'fd',
   },
   module_unload: {
     summary: 'delete_module(2) (rmmod, O_NONBLOCK); EAGAIN while files, dma-bufs or mappings use it.',

@@ -26,6 +26,9 @@ export interface DrmDriver {
   readonly name: string;
   /** The kernel module providing it (for module unload). */
   readonly module: string;
+  /** drm_driver.major / .minor: the driver interface version (DRM_IOCTL_VERSION, SET_VERSION). */
+  readonly major: number;
+  readonly minor: number;
   dumb_create?(file: DrmFile, args: DumbArgs): KGen<KResult<DumbResult>>;
   /** gem_prime_import; absent means drm_gem_prime_import. */
   gem_prime_import?(dev: DrmDevice, dmabuf: DmaBuf): KGen<KResult<GemObject>>;
@@ -64,6 +67,8 @@ export class DrmDevice {
   object_count = 0;
   /** References that keep the driver module loaded: open files, dma-bufs, mappings. */
   refs = 0;
+  /** dev->master: the primary-node file that is DRM master, if any. */
+  master: DrmFile | null = null;
 
   constructor(
     readonly kernel: Kernel,

@@ -40,6 +40,8 @@ export class DrmFile {
 export function drm_open(dev: DrmDevice, render: boolean): File {
   dev.refs++;
   const priv = new DrmFile(dev, render);
+  // drm_master_open: the first primary-node client becomes master
+  if (!render && !dev.master) dev.master = priv;
   dev.driver.open?.(priv);
   return new File(drm_fops, priv, { read: true, write: true }, 0o2);
 }
@@ -49,6 +51,8 @@ function* drm_release(file: File): KGen<void> {
   const priv = drmFileOf(file);
   yield* drm_gem_release(priv);
   if (priv.dev.driver.postclose) yield* priv.dev.driver.postclose(priv);
+  // drm_master_release -> drm_drop_master
+  if (priv.dev.master === priv) priv.dev.master = null;
   priv.dev.refs--;
 }
 

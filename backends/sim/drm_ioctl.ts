@@ -13,7 +13,28 @@ type Args = Readonly<Record<string, unknown>>;
 interface CoreIoctl {
   /** DRM_RENDER_ALLOW: render nodes may issue it. */
   render: boolean;
+  /** DRM_MASTER: only the current master may issue it. */
+  master?: boolean;
   func(file: DrmFile, args: Args): KGen<KResult<Value>>;
+}
+
+/** DRM_IF_MAJOR / DRM_IF_MINOR: the DRM interface version. */
+const DRM_IF_MAJOR = 1;
+const DRM_IF_MINOR = 4;
+
+/** drm_setversion: check the requested versions (-1: none); report the device's either way. */
+function* drm_setversion(file: DrmFile, args: Args): KGen<KResult<Value>> {
+  const { di_major, di_minor, dd_major, dd_minor } = args as Record<string, number>;
+  const driver = file.dev.driver;
+  const offered = { di_major: DRM_IF_MAJOR, di_minor: DRM_IF_MINOR, dd_major: driver.major, dd_minor: driver.minor };
+  if (di_major !== -1 && (di_major !== DRM_IF_MAJOR || di_minor < 0 || di_minor > DRM_IF_MINOR)) {
+    return ERR('EINVAL', `interface ${di_major}.${di_minor} requested, the kernel has ${DRM_IF_MAJOR}.${DRM_IF_MINOR}`);
+  }
+  // drm_set_busid for di_minor >= 1 cannot fail for a platform device such as vgem.
+  if (dd_major !== -1 && (dd_major !== driver.major || dd_minor < 0 || dd_minor > driver.minor)) {
+    return ERR('EINVAL', `driver ${dd_major}.${dd_minor} requested, ${driver.name} is ${driver.major}.${driver.minor}`);
+  }
+  return offered;
 }
 
 function* nothing(ret: KGen<KResult<void>>): KGen<KResult<Value>> {
@@ -36,12 +57,15 @@ const drm_ioctls: Record<string, CoreIoctl> = {
     func: (f, a) => drm_prime_handle_to_fd_ioctl(f, a.handle as number, primeFlags(a.flags as number | string[] | undefined)),
   },
   prime_fd_to_handle: { render: true, func: (f, a) => drm_gem_prime_fd_to_handle(f, a.dmabuf as number) },
+  set_version: { render: false, master: true, func: drm_setversion },
 };
 
 /** drm_ioctl: an ioctl neither the core nor the driver knows is EINVAL. */
 export function* drm_ioctl(file: DrmFile, op: string, args: Args): KGen<KResult<Value>> {
   const core = Object.hasOwn(drm_ioctls, op) ? drm_ioctls[op] : undefined;
   if (core) {
+    // drm_ioctl_permit
+    if (core.master && file.dev.master !== file) return ERR('EACCES', `${op} needs the DRM master`);
     if (file.render && !core.render) return ERR('EACCES', `${op} is not allowed on a render node`);
     return yield* core.func(file, args);
   }

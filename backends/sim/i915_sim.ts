@@ -278,6 +278,9 @@ function* i915_spin_end(file: DrmFile, args: Args): KGen<KResult<Value>> {
 export const i915_sim_driver: DrmDriver = {
   name: 'i915-sim',
   module: 'i915_sim',
+  // DRIVER_MAJOR / DRIVER_MINOR in i915_driver.h
+  major: 1,
+  minor: 6,
   load: drm_gem_shmem_shrinker_init,
   dumb_create: drm_gem_shmem_dumb_create,
   gem_prime_import_sg_table: drm_gem_shmem_prime_import_sg_table,

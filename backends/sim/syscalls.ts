@@ -11,6 +11,7 @@ import { contentFiller } from './content.ts';
 import { O_CLOEXEC } from './dma_buf.ts';
 import { EPOLLIN, EPOLLOUT, get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
 import { importer_vmap, importer_vmap_read, importer_vunmap } from './kernel_importer.ts';
+import { sys_recv_fd, sys_send_fd, sys_socketpair } from './af_unix.ts';
 import { delete_module, load_module } from './module.ts';
 import { sw_sync_debugfs_open } from './sw_sync.ts';
 import { try_to_free_pages } from './vmscan.ts';
@@ -29,6 +30,13 @@ function* sys_open(args: Args): KGen<KResult<Value>> {
     path !== undefined ? d.path === path || d.renderPath === path : d.driver.name === driver);
   if (!dev) return ERR('ENOENT', path !== undefined ? `no such device node ${path}` : `no ${driver} device is loaded`);
   return current().process.files.install(drm_open(dev, path === dev.renderPath), false);
+}
+
+/** open(2) of /dev/dri/renderD* of the device whose driver is `driver`. */
+function* sys_open_render(args: Args): KGen<KResult<Value>> {
+  const dev = current().kernel.devices.find((d) => d.driver.name === args.driver);
+  if (!dev) return ERR('ENOENT', `no ${String(args.driver)} device is loaded`);
+  return yield* sys_open({ path: dev.renderPath });
 }
 
 function* sys_close(args: Args): KGen<KResult<Value>> {
@@ -183,11 +191,13 @@ function* mem_read(args: Args): KGen<KResult<Value>> {
 
 const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   open: sys_open,
+  open_render: sys_open_render,
   close: sys_close,
   dup: sys_dup,
   create_dumb: ioctl('create_dumb'),
   map_dumb: ioctl('map_dumb'),
   gem_close: ioctl('gem_close'),
+  set_version: ioctl('set_version'),
   gem_flink: ioctl('gem_flink'),
   gem_open: ioctl('gem_open'),
   prime_handle_to_fd: ioctl('prime_handle_to_fd'),
@@ -211,6 +221,9 @@ const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   sync_file_merge: ioctl('sync_file_merge'),
   sync_file_info: ioctl('sync_file_info'),
   sync_file_wait: sync_wait,
+  unix_socketpair: sys_socketpair,
+  unix_send_fd: sys_send_fd,
+  unix_recv_fd: sys_recv_fd,
   module_unload,
   module_load,
   gem_create: ioctl('gem_create'),

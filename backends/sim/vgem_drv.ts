@@ -46,6 +46,9 @@ function* vgem_prime_import_sg_table(dev: DrmDevice, size: number, sgt: PageSour
 export const vgem_driver: DrmDriver = {
   name: 'vgem',
   module: 'vgem',
+  // DRIVER_MAJOR / DRIVER_MINOR in vgem_drv.c
+  major: 1,
+  minor: 0,
   load: drm_gem_shmem_shrinker_init,
   dumb_create: drm_gem_shmem_dumb_create,
   dumb_map_offset: vgem_gem_dumb_map,

@@ -7,6 +7,9 @@ import { drm_gem_shmem_dumb_create, drm_gem_shmem_shrinker_init, drm_gem_shmem_p
 export const vkms_driver: DrmDriver = {
   name: 'vkms',
   module: 'vkms',
+  // DRIVER_MAJOR / DRIVER_MINOR in vkms_drv.h
+  major: 1,
+  minor: 0,
   load: drm_gem_shmem_shrinker_init,
   dumb_create: drm_gem_shmem_dumb_create,
   gem_prime_import_sg_table: drm_gem_shmem_prime_import_sg_table,
