@@ -33,11 +33,8 @@ const IGT_SUBTESTS: Record<string, string[]> = {
 
 /** Subtests no op can express yet: they skip, naming the missing feature. */
 const SKIPPED: Record<string, string> = {
-  'igt@vgem_basic@setversion': 'drm_set_version',
-  'igt@vgem_basic@second-client': 'drm_render_node_open',
   'igt@vgem_basic@sysfs': 'drm_sysfs_read',
   'igt@vgem_basic@debugfs': 'drm_debugfs_read',
-  'igt@sw_sync@sync_busy_fork_unixsocket': 'unix_socket_fd_passing',
 };
 
 const suites = Object.keys(IGT_SUBTESTS);
