@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 /** What the C side returns for one op: err is 0 or a positive errno. */
 export interface RawResult {
   err: number;
-  value: [number, number, number];
+  /** src/native.h NAT_VALUES integers; which mean what depends on the op. */
+  value: number[];
   bytes?: Uint8Array;
 }
 

@@ -14,7 +14,8 @@ export const NAT = {
   MEM_READ: 15, SLEEP: 16, POLL: 17, FDINFO: 18, DMABUF_SYNC: 19, DMABUF_SET_NAME: 20,
   DMABUF_EXPORT_SYNC_FILE: 21, DMABUF_IMPORT_SYNC_FILE: 22, VGEM_FENCE_ATTACH: 23, VGEM_FENCE_SIGNAL: 24,
   SW_SYNC_OPEN: 25, SW_SYNC_CREATE_FENCE: 26, SW_SYNC_INC: 27, SYNC_MERGE: 28, SYNC_INFO: 29, SYNC_WAIT: 30,
-  MODULE_UNLOAD: 31, MODULE_LOAD: 32,
+  MODULE_UNLOAD: 31, MODULE_LOAD: 32, OPEN_RENDER: 33, SET_VERSION: 34, UNIX_SOCKETPAIR: 35, UNIX_SEND_FD: 36,
+  UNIX_RECV_FD: 37,
 } as const;
 
 /** src/native.h NAT_BAD_FD: stands for an fd the scenario does not own, so the
@@ -81,7 +82,7 @@ export function decodeSyncInfo(raw: RawResult): Value {
 }
 
 /** How the session tracks the fds and mappings an op creates or releases. */
-export type Effect = 'new-fd' | 'closes-fd' | 'new-mapping' | 'releases-mapping';
+export type Effect = 'new-fd' | 'new-fd-pair' | 'closes-fd' | 'new-mapping' | 'releases-mapping';
 
 export interface NativeOp<N extends OpName> {
   /** Arguments that are fds of the calling process; one it does not own is passed as BAD_FD. */
@@ -108,6 +109,12 @@ export const NATIVE_OPS: NativeOps = {
     },
     decode: first,
     effect: 'new-fd',
+  },
+  open_render: { fds: [], encode: ({ driver }) => [NAT.OPEN_RENDER, [], driver], decode: first, effect: 'new-fd' },
+  set_version: {
+    fds: ['fd'],
+    encode: ({ fd, di_major, di_minor, dd_major, dd_minor }) => [NAT.SET_VERSION, [fd, di_major, di_minor, dd_major, dd_minor]],
+    decode: ({ value: [di_major, di_minor, dd_major, dd_minor] }) => ({ di_major, di_minor, dd_major, dd_minor }),
   },
   close: { fds: ['fd'], encode: ({ fd }) => [NAT.CLOSE, [fd]], effect: 'closes-fd' },
   dup: { fds: ['fd'], encode: ({ fd }) => [NAT.DUP, [fd]], decode: first, effect: 'new-fd' },
@@ -220,6 +227,14 @@ export const NATIVE_OPS: NativeOps = {
   },
   sync_file_info: { fds: ['fd'], encode: ({ fd }) => [NAT.SYNC_INFO, [fd]], decode: decodeSyncInfo },
   sync_file_wait: { fds: ['fd'], encode: ({ fd, timeout_ms }) => [NAT.SYNC_WAIT, [fd, timeout_ms ?? -1]] },
+  unix_socketpair: {
+    fds: [],
+    encode: () => [NAT.UNIX_SOCKETPAIR, []],
+    decode: ({ value: [fd0, fd1] }) => ({ fd0, fd1 }),
+    effect: 'new-fd-pair',
+  },
+  unix_send_fd: { fds: ['socket', 'fd'], encode: ({ socket, fd }) => [NAT.UNIX_SEND_FD, [socket, fd]] },
+  unix_recv_fd: { fds: ['socket'], encode: ({ socket }) => [NAT.UNIX_RECV_FD, [socket]], decode: first, effect: 'new-fd' },
   module_unload: { fds: [], encode: ({ name }) => [NAT.MODULE_UNLOAD, [], name] },
   module_load: {
     fds: [],

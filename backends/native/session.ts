@@ -107,6 +107,7 @@ export class NativeSession implements Session {
     const tracked = forked ? undefined : this.mappings; // a child's mappings die with it
     switch (native.effect) {
       case 'new-fd': files.fds.add(raw.value[0]); break;
+      case 'new-fd-pair': files.fds.add(raw.value[0]).add(raw.value[1]); break;
       case 'closes-fd': files.fds.delete(args.fd as number); break;
       case 'new-mapping': tracked?.add(raw.value[0]); break;
       case 'releases-mapping': tracked?.delete(args.map as number); break;

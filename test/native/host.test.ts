@@ -102,6 +102,21 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
     });
   });
 
+  t.test('fds pass over a unix socket as new fds of the receiver', async (t) => {
+    runOps((call) => {
+      const zero = value(call('open', { path: '/dev/zero' }));
+      const { fd0, fd1 } = value(call('unix_socketpair', {}));
+      t.same(call('unix_send_fd', { socket: fd0, fd: zero }), { ok: true, value: null });
+      const received = value(call('unix_recv_fd', { socket: fd1 }));
+      t.not(received, zero, 'a new fd');
+      t.match(value(call('fdinfo', { fd: received })), { pos: 0 }, 'and it is open');
+      t.match(call('unix_send_fd', { socket: fd0, fd: 4242 }), { ok: false, errno: 'EBADF' }, 'an fd the sender does not have');
+      t.match(call('unix_recv_fd', { socket: zero }), { ok: false, errno: 'ENOTSOCK' });
+      t.match(call('set_version', { fd: zero, di_major: -1, di_minor: -1, dd_major: -1, dd_minor: -1 }), { ok: false, errno: 'ENOTTY' });
+      t.match(call('open_render', { driver: 'vgem' }), { ok: false, errno: 'ENOENT' });
+    });
+  });
+
   t.test('mappings are bounds-checked ids', async (t) => {
     runOps((call) => {
       const fd = value(call('open', { path: '/dev/zero' }));

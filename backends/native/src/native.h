@@ -41,12 +41,17 @@ enum nat_code {
 	NAT_SYNC_WAIT, /* fd timeout_ms: ETIME when not signalled in time */
 	NAT_MODULE_UNLOAD, /* str: module name */
 	NAT_MODULE_LOAD, /* str: path of the .ko */
+	NAT_OPEN_RENDER, /* str: driver name -> fd */
+	NAT_SET_VERSION, /* fd di_major di_minor dd_major dd_minor -> the four back */
+	NAT_UNIX_SOCKETPAIR, /* -> fd0 fd1 */
+	NAT_UNIX_SEND_FD, /* socket fd */
+	NAT_UNIX_RECV_FD, /* socket -> fd */
 	NAT_CODE_COUNT
 };
 
 #define NAT_ARGS 6
 #define NAT_STR 256
-#define NAT_VALUES 3
+#define NAT_VALUES 4
 /* Length arguments meaning "to the end of the mapping". */
 #define NAT_REST INT64_MIN
 #define NAT_FILL_INDEX8 (-1)
@@ -69,6 +74,8 @@ struct nat_result {
 void nat_execute(const struct nat_op *op, struct nat_result *res);
 /* The fence, sync_file, poll and module ops (fences.c); returns the errno. */
 int nat_execute_fence_op(const struct nat_op *op, struct nat_result *res);
+/* Passing fds over AF_UNIX sockets (unix.c); returns the errno. */
+int nat_execute_unix_op(const struct nat_op *op, struct nat_result *res);
 
 /* ioctl(2) retried on EINTR/EAGAIN as libdrm's drmIoctl does; returns the errno. */
 int nat_ioctl(int fd, unsigned long request, void *arg);

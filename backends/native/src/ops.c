@@ -34,14 +34,15 @@ int nat_driver_name(int fd, char *name, size_t size)
 	return 0;
 }
 
-/* Opens the first primary node (/dev/dri/cardN) whose driver is `driver`, as
- * IGT's drm_open_driver does. */
-static int open_driver(const char *driver, int64_t *fd_out)
+/* Opens the first node from /dev/dri/PREFIX<first> on whose driver is
+ * `driver`: primary nodes as IGT's drm_open_driver, render nodes as
+ * drm_open_driver_render. */
+static int open_driver(const char *prefix, int first, const char *driver, int64_t *fd_out)
 {
 	char path[32], name[64];
 
-	for (int minor = 0; minor < 64; minor++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%d", minor);
+	for (int minor = first; minor < first + 64; minor++) {
+		snprintf(path, sizeof(path), "/dev/dri/%s%d", prefix, minor);
 		int fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -52,6 +53,30 @@ static int open_driver(const char *driver, int64_t *fd_out)
 		close(fd);
 	}
 	return ENOENT;
+}
+
+static int int_arg(int64_t v, int *out)
+{
+	if (v < INT32_MIN || v > INT32_MAX)
+		return EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int set_version(int fd, const int64_t *a, int64_t *v)
+{
+	struct drm_set_version arg;
+	int err = int_arg(a[1], &arg.drm_di_major) ?: int_arg(a[2], &arg.drm_di_minor) ?:
+		int_arg(a[3], &arg.drm_dd_major) ?: int_arg(a[4], &arg.drm_dd_minor) ?:
+		nat_ioctl(fd, DRM_IOCTL_SET_VERSION, &arg);
+
+	if (!err) {
+		v[0] = arg.drm_di_major;
+		v[1] = arg.drm_di_minor;
+		v[2] = arg.drm_dd_major;
+		v[3] = arg.drm_dd_minor;
+	}
+	return err;
 }
 
 int nat_fd_arg(int64_t v)
@@ -175,7 +200,7 @@ void nat_execute(const struct nat_op *op, struct nat_result *res)
 	memset(res, 0, sizeof(*res));
 	switch (op->code) {
 	case NAT_OPEN_DRIVER:
-		err = open_driver(op->str, &v[0]);
+		err = open_driver("card", 0, op->str, &v[0]);
 		break;
 	case NAT_OPEN_PATH:
 		err = syscall_result(open(op->str, O_RDWR | O_CLOEXEC), &v[0]);
@@ -236,6 +261,17 @@ void nat_execute(const struct nat_op *op, struct nat_result *res)
 		break;
 	case NAT_SLEEP:
 		err = do_sleep(a[0] < 0 ? 0 : a[0]);
+		break;
+	case NAT_OPEN_RENDER:
+		err = open_driver("renderD", 128, op->str, &v[0]);
+		break;
+	case NAT_SET_VERSION:
+		err = set_version(fd, a, v);
+		break;
+	case NAT_UNIX_SOCKETPAIR:
+	case NAT_UNIX_SEND_FD:
+	case NAT_UNIX_RECV_FD:
+		err = nat_execute_unix_op(op, res);
 		break;
 	default:
 		err = nat_execute_fence_op(op, res);

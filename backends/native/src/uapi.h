@@ -21,6 +21,7 @@ struct drm_version {
 	char *desc;
 };
 
+struct drm_set_version { int drm_di_major; int drm_di_minor; int drm_dd_major; int drm_dd_minor; };
 struct drm_gem_close { __u32 handle; __u32 pad; };
 struct drm_gem_flink { __u32 handle; __u32 name; };
 struct drm_gem_open { __u32 name; __u32 handle; __u64 size; };
@@ -45,6 +46,7 @@ struct drm_vgem_fence_signal { __u32 fence; __u32 flags; };
 #define DRM_IOCTL_BASE 'd'
 #define DRM_COMMAND_BASE 0x40
 #define DRM_IOCTL_VERSION _IOWR(DRM_IOCTL_BASE, 0x00, struct drm_version)
+#define DRM_IOCTL_SET_VERSION _IOWR(DRM_IOCTL_BASE, 0x07, struct drm_set_version)
 #define DRM_IOCTL_GEM_CLOSE _IOW(DRM_IOCTL_BASE, 0x09, struct drm_gem_close)
 #define DRM_IOCTL_GEM_FLINK _IOWR(DRM_IOCTL_BASE, 0x0a, struct drm_gem_flink)
 #define DRM_IOCTL_GEM_OPEN _IOWR(DRM_IOCTL_BASE, 0x0b, struct drm_gem_open)

@@ -199,6 +199,24 @@ t.test('dma-buf sync, set_name, fdinfo', (t) => {
   });
 });
 
+t.test('render node, DRM master, dma-buf over a unix socket', (t) => {
+  withSession((th) => {
+    const card = ok(call(th, 'open', { driver: 'vgem' }));
+    const render = ok(call(th, 'open_render', { driver: 'vgem' }));
+    const offered = ok(call(th, 'set_version', { fd: card, di_major: -1, di_minor: -1, dd_major: -1, dd_minor: -1 }));
+    t.match(offered, { di_major: 1, di_minor: 4, dd_major: 1 }, 'the versions offered');
+    t.match(call(th, 'set_version', { fd: card, di_major: 2, di_minor: 0, dd_major: -1, dd_minor: -1 }), { ok: false, errno: 'EINVAL' }, 'interface 2.0');
+    t.match(call(th, 'set_version', { fd: render, di_major: -1, di_minor: -1, dd_major: -1, dd_minor: -1 }), { ok: false, errno: 'EACCES' }, 'master-only on a render node');
+    const bo = ok(call(th, 'create_dumb', { fd: card, width: 1024, height: 1, bpp: 32 }));
+    const dmabuf = ok(call(th, 'prime_handle_to_fd', { fd: card, handle: bo.handle }));
+    const { fd0, fd1 } = ok(call(th, 'unix_socketpair', {}));
+    ok(call(th, 'unix_send_fd', { socket: fd0, fd: dmabuf }));
+    const passed = ok(call(th, 'unix_recv_fd', { socket: fd1 }));
+    const imported = ok(call(th, 'prime_fd_to_handle', { fd: render, dmabuf: passed }));
+    t.equal(ok(call(th, 'prime_fd_to_handle', { fd: render, dmabuf })), imported, 'the passed fd is the same dma-buf');
+  });
+});
+
 t.test('module unload and load of vgem', (t) => {
   const unload = (): OpResult => {
     let r: OpResult = { ok: true, value: null };
