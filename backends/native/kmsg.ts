@@ -42,7 +42,10 @@ export class KmsgReader {
     return [...this.records];
   }
 
+  /** Stops reading; what was logged until now stays readable (the runner reads
+   * a job's log after disposing of its session). */
   close(): void {
+    this.drain();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
