@@ -78,6 +78,11 @@ export const OPS = {
     args: { fd, offset: int, whence: z.enum(['set', 'cur', 'end']) },
     result: 'offset',
   },
+  read_device_files: {
+    summary: "Read every regular file of a DRM device's sysfs directory (/sys/dev/char/226:N) or debugfs directory (dri/N); returns {file name: contents}.",
+    args: { fd, dir: z.enum(['sysfs', 'debugfs']) },
+    result: '{name: text}',
+  },
   mem_write: {
     summary: 'Store bytes through a mapping (memset / pattern fill).',
     args: { map: mapping, offset: int.optional(), length: int.optional(), ...content },

@@ -69,6 +69,8 @@ export class DrmDevice {
   refs = 0;
   /** dev->master: the primary-node file that is DRM master, if any. */
   master: DrmFile | null = null;
+  /** dev->filelist: the open drm files, oldest first. */
+  readonly filelist = new Set<DrmFile>();
 
   constructor(
     readonly kernel: Kernel,

@@ -6,7 +6,7 @@ import { drm_ioctl } from './drm_ioctl.ts';
 import { DrmPrimeFilePrivate } from './drm_prime.ts';
 import { File, noop_llseek, type FileOperations } from './file.ts';
 import { SpinLock, spinlockClass } from './locking.ts';
-import type { KGen } from './sched.ts';
+import { current, type KGen } from './sched.ts';
 
 const table_lock_class = spinlockClass('&file_priv->table_lock');
 
@@ -16,6 +16,9 @@ export class DrmFile {
   readonly table_lock = new SpinLock(table_lock_class);
   readonly prime = new DrmPrimeFilePrivate();
   readonly client_id: number;
+  /** The opening process (drm_file.pid), for debugfs clients. */
+  readonly tgid: number;
+  readonly comm: string;
   /** The driver's per-file state (driver_priv), set by its open hook. */
   driver_priv: unknown;
 
@@ -25,6 +28,8 @@ export class DrmFile {
     readonly render: boolean,
   ) {
     this.client_id = dev.kernel.allocClientId();
+    this.tgid = current().process.pid;
+    this.comm = current().process.comm;
   }
 
   /** idr_alloc(&file->object_idr, obj, 1, 0): the lowest free handle. */
@@ -42,6 +47,7 @@ export function drm_open(dev: DrmDevice, render: boolean): File {
   const priv = new DrmFile(dev, render);
   // drm_master_open: the first primary-node client becomes master
   if (!render && !dev.master) dev.master = priv;
+  dev.filelist.add(priv);
   dev.driver.open?.(priv);
   return new File(drm_fops, priv, { read: true, write: true }, 0o2);
 }
@@ -53,6 +59,7 @@ function* drm_release(file: File): KGen<void> {
   if (priv.dev.driver.postclose) yield* priv.dev.driver.postclose(priv);
   // drm_master_release -> drm_drop_master
   if (priv.dev.master === priv) priv.dev.master = null;
+  priv.dev.filelist.delete(priv);
   priv.dev.refs--;
 }
 

@@ -12,6 +12,7 @@ import { O_CLOEXEC } from './dma_buf.ts';
 import { EPOLLIN, EPOLLOUT, get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
 import { importer_vmap, importer_vmap_read, importer_vunmap } from './kernel_importer.ts';
 import { sys_recv_fd, sys_send_fd, sys_socketpair } from './af_unix.ts';
+import { drm_debugfs_files, drm_sysfs_files } from './drm_debugfs.ts';
 import { delete_module, load_module } from './module.ts';
 import { sw_sync_debugfs_open } from './sw_sync.ts';
 import { try_to_free_pages } from './vmscan.ts';
@@ -30,6 +31,15 @@ function* sys_open(args: Args): KGen<KResult<Value>> {
     path !== undefined ? d.path === path || d.renderPath === path : d.driver.name === driver);
   if (!dev) return ERR('ENOENT', path !== undefined ? `no such device node ${path}` : `no ${driver} device is loaded`);
   return current().process.files.install(drm_open(dev, path === dev.renderPath), false);
+}
+
+/** readdir + read of every file of the device's sysfs or debugfs directory, as IGT walks them. */
+function* sys_read_device_files(args: Args): KGen<KResult<Value>> {
+  const file = current().process.files.fdget(args.fd as number);
+  if (IS_ERR(file)) return file;
+  if (file.f_op !== drm_fops) return ERR('ENOTTY', `fd ${String(args.fd)} is not a DRM device`);
+  const dev = drmFileOf(file).dev;
+  return args.dir === 'sysfs' ? drm_sysfs_files(dev) : drm_debugfs_files(dev);
 }
 
 /** open(2) of /dev/dri/renderD* of the device whose driver is `driver`. */
@@ -192,6 +202,7 @@ function* mem_read(args: Args): KGen<KResult<Value>> {
 const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   open: sys_open,
   open_render: sys_open_render,
+  read_device_files: sys_read_device_files,
   close: sys_close,
   dup: sys_dup,
   create_dumb: ioctl('create_dumb'),
