@@ -26,7 +26,7 @@ export const SWITCHES = z.strictObject({
   prime_helpers_struct_mutex: z.boolean()
     .describe('the PRIME helpers take dev->struct_mutex in map_dma_buf / vmap'),
   vmap_refcount: z.enum(['driver', 'core']).describe('who counts vmap users: each driver, or the dma-buf core'),
-  fault_injection: z.enum(['none', 'export-leaks-dma-buf', 'sync-flags-unchecked', 'sync-skips-wait', 'poll-ignores-fences'])
+  fault_injection: z.enum(['none', 'export-leaks-dma-buf', 'sync-flags-unchecked', 'sync-skips-wait', 'poll-ignores-fences', 'sw-sync-signals-early'])
     .describe('a deliberately wrong kernel path (fault-injection patches only, never a real build), to prove the scenarios catch it'),
 });
 

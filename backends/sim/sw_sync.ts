@@ -30,11 +30,16 @@ function reached(value: number, seqno: number): boolean {
   return ((value - seqno) | 0) >= 0;
 }
 
+/** The timeline's value as its fences see it; one ahead under the fault that signals them early. */
+function signalled_value(obj: SyncTimeline): number {
+  return current().kernel.switches.fault_injection === 'sw-sync-signals-early' ? obj.value + 1 : obj.value;
+}
+
 /** sync_pt_create: a fence at `value`, signalled at once if the timeline is past it. */
 function sync_pt_create(obj: SyncTimeline, value: number): DmaFence {
   const fence = new DmaFence(current().kernel, timeline_fence_ops, obj.context, value >>> 0);
   timelines.set(fence, obj);
-  if (reached(obj.value, fence.seqno)) dma_fence_signal(fence);
+  if (reached(signalled_value(obj), fence.seqno)) dma_fence_signal(fence);
   else obj.pending.push(fence);
   return fence;
 }
@@ -44,7 +49,7 @@ function sync_timeline_signal(obj: SyncTimeline, inc: number): void {
   obj.value = (obj.value + inc) >>> 0;
   const still: DmaFence[] = [];
   for (const pt of obj.pending) {
-    if (reached(obj.value, pt.seqno)) dma_fence_signal(pt);
+    if (reached(signalled_value(obj), pt.seqno)) dma_fence_signal(pt);
     else still.push(pt);
   }
   obj.pending = still;

@@ -42,6 +42,25 @@ const CASES: Case[] = [
       'igt@prime_vgem@fence-wait@vcs0': /Failed assertion: poll returned ready = true, expected false/,
     },
   },
+  {
+    patch: 'fault-poll-ignores-fences', suite: 'vgem_basic',
+    fails: { 'igt@vgem_basic@dmabuf-fence': /Failed assertion: poll returned ready = true, expected false \(\$writable\)/ },
+  },
+  {
+    patch: 'fault-poll-ignores-fences', suite: 'vgem_slow',
+    fails: { 'igt@vgem_slow@nohang': /Failed assertion: poll returned ready = true, expected false/ },
+  },
+  {
+    patch: 'fault-poll-ignores-fences', suite: 'dmabuf_sync_file',
+    fails: { 'igt@dmabuf_sync_file@export-basic': /Failed assertion: poll returned ready = true, expected false \(\$write_idle\)/ },
+  },
+  {
+    patch: 'fault-sw-sync-signals-early', suite: 'sw_sync',
+    fails: {
+      'igt@sw_sync@sync_busy_fork': /Failed assertion: sync_file_wait succeeded \(returned null\), expected -ETIME/,
+      'igt@sw_sync@sync_multi_consumer_producer': /Failed assertion: sync_file_info returned status = 1, expected 0/,
+    },
+  },
 ];
 
 for (const c of CASES) {
