@@ -1,7 +1,8 @@
 // The native implementation of each op in backends/ops.ts: how its arguments
 // become a C op (src/native.h: enum nat_code) and how the C result becomes the
 // op's value. An op missing here is not available natively.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Value } from '../backend.ts';
 import type { Errno } from '../errno.ts';
 import type { OpArgs, OpName } from '../ops.ts';
@@ -15,7 +16,7 @@ export const NAT = {
   DMABUF_EXPORT_SYNC_FILE: 21, DMABUF_IMPORT_SYNC_FILE: 22, VGEM_FENCE_ATTACH: 23, VGEM_FENCE_SIGNAL: 24,
   SW_SYNC_OPEN: 25, SW_SYNC_CREATE_FENCE: 26, SW_SYNC_INC: 27, SYNC_MERGE: 28, SYNC_INFO: 29, SYNC_WAIT: 30,
   MODULE_UNLOAD: 31, MODULE_LOAD: 32, OPEN_RENDER: 33, SET_VERSION: 34, UNIX_SOCKETPAIR: 35, UNIX_SEND_FD: 36,
-  UNIX_RECV_FD: 37,
+  UNIX_RECV_FD: 37, DRM_MINOR: 38,
 } as const;
 
 /** src/native.h NAT_BAD_FD: stands for an fd the scenario does not own, so the
@@ -81,6 +82,32 @@ export function decodeSyncInfo(raw: RawResult): Value {
   return { name: cString(bytes, 0, SYNC_NAME), status: raw.value[0], num_fences: raw.value[1], fences };
 }
 
+/** The device's sysfs (/sys/dev/char/226:MINOR) or debugfs (dri/MINOR) folder. */
+export function deviceDir(dir: 'sysfs' | 'debugfs', minor: number): string {
+  return dir === 'sysfs' ? `/sys/dev/char/226:${minor}` : `/sys/kernel/debug/dri/${minor}`;
+}
+
+/** Every regular file of `path` and its text, as IGT's vgem_basic walks them; a
+ * file the kernel refuses to read is left out, as igt_sysfs_get's NULL is. */
+export function readDeviceFiles(path: string): Value {
+  const files: Record<string, Value> = {};
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch {
+    return files;
+  }
+  for (const name of names.sort()) {
+    try {
+      if (!statSync(join(path, name)).isFile()) continue;
+      files[name] = readFileSync(join(path, name), 'utf8');
+    } catch {
+      // unreadable (write-only, EIO, ...): skipped
+    }
+  }
+  return files;
+}
+
 /** How the session tracks the fds and mappings an op creates or releases. */
 export type Effect = 'new-fd' | 'new-fd-pair' | 'closes-fd' | 'new-mapping' | 'releases-mapping';
 
@@ -88,8 +115,8 @@ export interface NativeOp<N extends OpName> {
   /** Arguments that are fds of the calling process; one it does not own is passed as BAD_FD. */
   fds: readonly (keyof OpArgs<N> & string)[];
   encode(args: OpArgs<N>): RawOp | { errno: Errno; detail: string };
-  /** The value from the C result (absent: the op returns nothing). */
-  decode?(raw: RawResult): Value;
+  /** The value from the C result and the op's arguments (absent: the op returns nothing). */
+  decode?(raw: RawResult, args: OpArgs<N>): Value;
   effect?: Effect;
 }
 
@@ -115,6 +142,13 @@ export const NATIVE_OPS: NativeOps = {
     fds: ['fd'],
     encode: ({ fd, di_major, di_minor, dd_major, dd_minor }) => [NAT.SET_VERSION, [fd, di_major, di_minor, dd_major, dd_minor]],
     decode: ({ value: [di_major, di_minor, dd_major, dd_minor] }) => ({ di_major, di_minor, dd_major, dd_minor }),
+  },
+  read_device_files: {
+    fds: ['fd'],
+    // The C side finds the device's minor; the folder is read from JS, in this
+    // process even for a forked child (the same device has the same files).
+    encode: ({ fd }) => [NAT.DRM_MINOR, [fd]],
+    decode: (raw, { dir }) => readDeviceFiles(deviceDir(dir, raw.value[0])),
   },
   close: { fds: ['fd'], encode: ({ fd }) => [NAT.CLOSE, [fd]], effect: 'closes-fd' },
   dup: { fds: ['fd'], encode: ({ fd }) => [NAT.DUP, [fd]], decode: first, effect: 'new-fd' },

@@ -103,7 +103,7 @@ export class NativeSession implements Session {
   private finish(op: OpName, args: Readonly<Record<string, unknown>>, raw: RawResult, files: Files, forked: boolean): OpResult {
     if (raw.err) return errnoResult(raw.err);
     const native = nativeOp(op)!;
-    const value = native.decode ? native.decode(raw) : null;
+    const value = native.decode ? native.decode(raw, args as never) : null;
     const tracked = forked ? undefined : this.mappings; // a child's mappings die with it
     switch (native.effect) {
       case 'new-fd': files.fds.add(raw.value[0]); break;

@@ -114,6 +114,7 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
       t.match(call('unix_recv_fd', { socket: zero }), { ok: false, errno: 'ENOTSOCK' });
       t.match(call('set_version', { fd: zero, di_major: -1, di_minor: -1, dd_major: -1, dd_minor: -1 }), { ok: false, errno: 'ENOTTY' });
       t.match(call('open_render', { driver: 'vgem' }), { ok: false, errno: 'ENOENT' });
+      t.match(call('read_device_files', { fd: zero, dir: 'sysfs' }), { ok: false, errno: 'ENOTTY' }, 'not a DRM device');
     });
   });
 

@@ -46,6 +46,7 @@ enum nat_code {
 	NAT_UNIX_SOCKETPAIR, /* -> fd0 fd1 */
 	NAT_UNIX_SEND_FD, /* socket fd */
 	NAT_UNIX_RECV_FD, /* socket -> fd */
+	NAT_DRM_MINOR, /* fd -> minor of the DRM character device it is open on */
 	NAT_CODE_COUNT
 };
 

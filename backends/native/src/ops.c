@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +55,20 @@ static int open_driver(const char *prefix, int first, const char *driver, int64_
 		close(fd);
 	}
 	return ENOENT;
+}
+
+/* The minor of the DRM device fd is open on; ENOTTY for any other file, as
+ * the device's ioctls would be. */
+static int drm_minor(int fd, int64_t *minor)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return errno;
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != DRM_MAJOR)
+		return ENOTTY;
+	*minor = minor(st.st_rdev);
+	return 0;
 }
 
 static int int_arg(int64_t v, int *out)
@@ -267,6 +283,9 @@ void nat_execute(const struct nat_op *op, struct nat_result *res)
 		break;
 	case NAT_SET_VERSION:
 		err = set_version(fd, a, v);
+		break;
+	case NAT_DRM_MINOR:
+		err = drm_minor(fd, &v[0]);
 		break;
 	case NAT_UNIX_SOCKETPAIR:
 	case NAT_UNIX_SEND_FD:

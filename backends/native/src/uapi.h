@@ -43,6 +43,7 @@ struct drm_mode_map_dumb { __u32 handle; __u32 pad; __u64 offset; };
 struct drm_vgem_fence_attach { __u32 handle; __u32 flags; __u32 out_fence; __u32 pad; };
 struct drm_vgem_fence_signal { __u32 fence; __u32 flags; };
 
+#define DRM_MAJOR 226
 #define DRM_IOCTL_BASE 'd'
 #define DRM_COMMAND_BASE 0x40
 #define DRM_IOCTL_VERSION _IOWR(DRM_IOCTL_BASE, 0x00, struct drm_version)

@@ -214,6 +214,9 @@ t.test('render node, DRM master, dma-buf over a unix socket', (t) => {
     const passed = ok(call(th, 'unix_recv_fd', { socket: fd1 }));
     const imported = ok(call(th, 'prime_fd_to_handle', { fd: render, dmabuf: passed }));
     t.equal(ok(call(th, 'prime_fd_to_handle', { fd: render, dmabuf })), imported, 'the passed fd is the same dma-buf');
+    const sysfs = ok(call(th, 'read_device_files', { fd: card, dir: 'sysfs' }));
+    t.match(sysfs, { dev: /^226:\d+\n$/, uevent: /DEVNAME=dri\/card\d+/ }, 'the card\'s sysfs files');
+    t.match(ok(call(th, 'read_device_files', { fd: card, dir: 'debugfs' })), { name: /^vgem / }, 'and its debugfs files');
   });
 });
 
