@@ -64,7 +64,7 @@ function results(dir: string): { tests: Record<string, { result: string }>; unam
 // the kernel lacks (sw_sync, i915-sim, sysfs/debugfs probes) but never fail.
 const PROVEN = 'vgem_basic|vgem_slow|dmabuf_sync_file@export|prime_self_import|prime_mmap';
 const MUST_PASS = [
-  ...['unload', 'setversion', 'second-client', 'create', 'mmap', 'bad-flag', 'bad-pad', 'bad-handle', 'bad-fence', 'busy-fence', 'dmabuf-mmap', 'dmabuf-fence', 'dmabuf-fence-before']
+  ...['unload', 'setversion', 'second-client', 'create', 'mmap', 'bad-flag', 'bad-pad', 'bad-handle', 'bad-fence', 'busy-fence', 'dmabuf-mmap', 'dmabuf-fence', 'dmabuf-fence-before', 'sysfs', 'debugfs']
     .map((s) => `igt@vgem_basic@${s}`),
   'igt@vgem_slow@nohang',
   ...['export-basic', 'export-before-signal', 'export-multiwait', 'export-wait-after-attach'].map((s) => `igt@dmabuf_sync_file@${s}`),
