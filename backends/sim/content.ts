@@ -1,7 +1,7 @@
 // Generated buffer contents, as backends/ops.ts defines them for mem_write,
-// gem_pwrite and GPU jobs: one repeated byte, or a pattern counted from the
-// start of the write (index8: byte i = i & 0xff; index32: dword i = i, little
-// endian).
+// gem_pwrite and GPU jobs: one repeated byte, or a pattern (index8: byte i =
+// i & 0xff; index32: dword i = i, little endian) where i counts from the start
+// of the mapping (mem_write) or of the write (gem_pwrite, GPU jobs).
 import { ERR, type KResult } from './errors.ts';
 
 export interface ContentArgs {

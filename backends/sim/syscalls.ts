@@ -182,8 +182,9 @@ function* mem_write(args: Args): KGen<KResult<Value>> {
   if (IS_ERR(fill)) return fill;
   const range = accessRange(a);
   if (IS_ERR(range)) return range;
+  // A pattern is counted from the start of the mapping (docs/scenarios.md), as natively.
   const ret = yield* access_mapping(current().process.mm, a.map, range.offset, range.length, true, (page, at, done, n) => {
-    for (let i = 0; i < n; i++) page[at + i] = fill(done + i);
+    for (let i = 0; i < n; i++) page[at + i] = fill(range.offset + done + i);
   });
   return IS_ERR(ret) ? ret : null;
 }
