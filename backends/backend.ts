@@ -76,6 +76,14 @@ export interface Session {
 
 export type BackendName = 'sim' | 'native';
 
+/** IGT's kernel-log marker for the start of a (dynamic) subtest. */
+export function igtKmsgMarker(test: string): string {
+  const [, bin, subtest, dynamic] = test.split('@');
+  return dynamic === undefined
+    ? `[IGT] ${bin}: starting subtest ${subtest}`
+    : `[IGT] ${bin}: starting dynamic subtest ${dynamic}`;
+}
+
 /** One choice of the simulator's scheduler among the threads that could run. */
 export interface ScheduleDecision {
   /** How many threads could run. */
@@ -91,6 +99,9 @@ export interface SessionOptions {
   build: string;
   /** Seed of the deterministic scheduler. */
   seed: number;
+  /** The job, igt@bin@subtest[@dyn]: the session marks the kernel log with it,
+   * as IGT writes `[IGT] bin: starting subtest X` to /dev/kmsg. */
+  test?: string;
   /**
    * Simulator only, for systematic exploration: instead of the seed, follow
    * `prefix` (indices among the runnable threads), then keep running the

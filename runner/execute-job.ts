@@ -25,7 +25,7 @@ export function executeJob(job: Job, backend: Backend, options: SessionOptions, 
   emit('out', `Starting subtest: ${subtest.name}`);
   if (dynamic) emit('out', `Starting dynamic subtest: ${dynamic.name}`);
   const started = performance.now();
-  const session = backend.session(options);
+  const session = backend.session({ ...options, test: job.name });
   let verdict: JobVerdict;
   try {
     verdict = runOnSession(job, session, emit, tag, beforeStep);

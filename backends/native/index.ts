@@ -1,7 +1,7 @@
 // The native backend: the scenario ops as real syscalls through the Node-API
 // addon (src/), for a real kernel (in practice: Debian's, booted by vm/).
 import { existsSync } from 'node:fs';
-import type { Backend, Session } from '../backend.ts';
+import type { Backend, Session, SessionOptions } from '../backend.ts';
 import { loadAddon } from './addon.ts';
 import { NativeSession } from './session.ts';
 
@@ -15,9 +15,9 @@ export const nativeBackend: Backend = {
     }
     return undefined;
   },
-  session(): Session {
+  session(options: SessionOptions): Session {
     const load = loadAddon();
     if (!load.ok) throw new Error(`native backend unavailable: ${load.reason}`);
-    return new NativeSession(load.addon);
+    return new NativeSession(load.addon, options.test);
   },
 };

@@ -3,6 +3,7 @@
 // or forked children (src/group.c) in rounds: each body runs to its next op,
 // then the round issues all of them at once, so races hit the kernel for real.
 import type { KmsgRecord, OpResult, Preempt, Requirement, RunOutcome, Session, Thread, ThreadBody } from '../backend.ts';
+import { igtKmsgMarker } from '../backend.ts';
 import { ERRNO, type Errno } from '../errno.ts';
 import { OPS, isOpName, type OpName, type OpSpec } from '../ops.ts';
 import type { NativeAddon, RawOp, RawResult } from './addon.ts';
@@ -41,8 +42,9 @@ export class NativeSession implements Session {
   private readonly mainFiles = new Files();
   private readonly mappings = new Set<number>();
 
-  constructor(private readonly addon: NativeAddon) {
-    this.kmsgReader = new KmsgReader(`[primeci] native session ${++sessions} starting (pid ${process.pid})`);
+  constructor(private readonly addon: NativeAddon, test?: string) {
+    ++sessions;
+    this.kmsgReader = new KmsgReader(test ? igtKmsgMarker(test) : `[primeci] native session ${sessions} starting (pid ${process.pid})`);
   }
 
   unmet(requirement: Requirement): string | undefined {

@@ -16,6 +16,6 @@ export const simBackend: Backend = {
     const chooser = options.schedule
       ? new ScriptedChooser(options.schedule.prefix, options.schedule.taken)
       : new RandomChooser(options.seed);
-    return new SimSession(build, chooser);
+    return new SimSession(build, chooser, options.test);
   },
 };

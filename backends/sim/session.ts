@@ -1,6 +1,7 @@
 // A Session is one booted simulated machine; its Threads are scenario threads
 // running as tasks of simulated processes.
 import type { KmsgRecord, Requirement, RunOutcome, Session, Thread, ThreadBody } from '../backend.ts';
+import { igtKmsgMarker } from '../backend.ts';
 import type { OpName } from '../ops.ts';
 import type { Chooser } from './chooser.ts';
 import { task_work_run } from './file.ts';
@@ -55,13 +56,14 @@ class SimThread implements Thread {
 export class SimSession implements Session {
   readonly kernel: Kernel;
 
-  constructor(build: Build, chooser: Chooser) {
+  constructor(build: Build, chooser: Chooser, test?: string) {
     this.kernel = new Kernel(build.name, build.switches, chooser);
     for (const driver of [vgem_driver, vkms_driver, i915_sim_driver]) {
       this.kernel.drivers.push(driver);
       register_driver(this.kernel, driver);
     }
     this.kernel.printk(6, `Linux version ${build.switches.release} (primeci-sim ${build.name})`);
+    if (test) this.kernel.printk(6, igtKmsgMarker(test));
   }
 
   unmet(requirement: Requirement): string | undefined {
