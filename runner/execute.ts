@@ -9,7 +9,7 @@ import { monitoredError } from './monitor.ts';
 import { WorkerPool, type JobEnd } from './pool.ts';
 import type { Progress } from './progress.ts';
 import { jobResult, readJobFiles } from './results/resultgen.ts';
-import { FILES, appendLine, ensureDir, formatKmsg, jobDir } from './results/layout.ts';
+import { FILES, appendLine, ensureDir, jobDir } from './results/layout.ts';
 import type { RunSettings } from './settings.ts';
 
 export interface PlannedJob {
@@ -105,7 +105,6 @@ function recordEnd(dir: string, end: JobEnd, seconds: number): void {
   const time = `(${seconds.toFixed(3)}s)`;
   switch (end.kind) {
     case 'done':
-      if (end.kmsg.length > 0) appendLine(dir, FILES.dmesg, end.kmsg.map(formatKmsg).join('\n'));
       // A hung (simulated) machine leaves no exit line, as on real hardware.
       if (end.verdict !== 'incomplete') appendLine(dir, FILES.journal, `exit:${EXIT_CODES[end.verdict]} ${time}`);
       return;

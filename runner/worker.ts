@@ -3,7 +3,7 @@ import type { Backend, KmsgRecord, SessionOptions } from '../backends/backend.ts
 import { loadBackend } from './backends.ts';
 import { executeJob, type JobVerdict } from './execute-job.ts';
 import { suiteJobs, type Job, type JobRef } from './job.ts';
-import { FILES, appendLine } from './results/layout.ts';
+import { FILES, appendLine, formatKmsg } from './results/layout.ts';
 import { loadSuite } from './scenario/load.ts';
 
 export interface JobRequest {
@@ -51,6 +51,9 @@ async function handle(request: JobRequest): Promise<WorkerMessage> {
     process.send?.({ type: 'started', id } satisfies WorkerMessage);
     const emit = (stream: 'out' | 'err', line: string) => appendLine(request.dir, stream === 'out' ? FILES.out : FILES.err, line);
     const outcome = executeJob(job, backend, request.session, emit, exitIfOrphaned);
+    // The kernel log goes beside the output before the runner hears of the end,
+    // so a job that finished is whole on disk even if the runner died meanwhile.
+    if (outcome.kmsg.length > 0) appendLine(request.dir, FILES.dmesg, outcome.kmsg.map(formatKmsg).join('\n'));
     return { type: 'done', id, verdict: outcome.verdict, kmsg: outcome.kmsg };
   } catch (e) {
     return { type: 'error', id, message: (e as Error).message };
