@@ -190,6 +190,12 @@ export const OPS = {
     result: 'handle',
     simOnly: true,
   },
+  gem_userptr: {
+    summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_USERPTR over fresh, page-aligned memory of the process; returns the handle.',
+    args: { fd, size: int, flags: int.optional() },
+    result: 'handle',
+    simOnly: true,
+  },
   gem_pwrite: {
     summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_PWRITE of a byte or pattern (waits for the GPU).',
     args: { fd, handle, offset: int.optional(), length: int.optional(), ...content },

@@ -18,6 +18,7 @@ import {
   drm_gem_shmem_prime_import_sg_table, type DrmGemShmemObject,
 } from './drm_gem_shmem_helper.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
+import { i915_gem_userptr_ioctl, is_userptr } from './i915_gem_userptr.ts';
 import { KERN_INFO, type Kernel } from './kernel.ts';
 import { mutex_lock, mutex_unlock } from './locking.ts';
 import { PAGE_ALIGN, PAGE_SIZE } from './mm.ts';
@@ -74,6 +75,7 @@ const i915_fence_ops: DmaFenceOps = {
 /** The pages the GPU reads and writes: the exporter's for an import (mapped at use), else its own. */
 function* i915_gem_object_get_pages(obj: GemObject): KGen<KResult<PageSource>> {
   if (obj.import_attach) return yield* dma_buf_map_attachment(obj.import_attach);
+  if (is_userptr(obj)) return yield* obj.funcs.get_pages(obj);
   return yield* drm_gem_shmem_get_pages(obj as DrmGemShmemObject);
 }
 
@@ -286,6 +288,7 @@ export const i915_sim_driver: DrmDriver = {
   gem_prime_import_sg_table: drm_gem_shmem_prime_import_sg_table,
   ioctls: {
     gem_create: i915_gem_create_ioctl,
+    gem_userptr: i915_gem_userptr_ioctl,
     gem_pwrite: i915_gem_pwrite_ioctl,
     gem_pread: i915_gem_pread_ioctl,
     gem_set_domain: i915_gem_set_domain_ioctl,

@@ -239,6 +239,7 @@ const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   module_unload,
   module_load,
   gem_create: ioctl('gem_create'),
+  gem_userptr: ioctl('gem_userptr'),
   gem_pwrite: ioctl('gem_pwrite'),
   gem_pread: ioctl('gem_pread'),
   gem_set_domain: ioctl('gem_set_domain'),
