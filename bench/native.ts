@@ -11,7 +11,7 @@ import { nativeBackend } from '../backends/native/index.ts';
 import { vmUnavailable } from '../vm/availability.ts';
 import { buildInitramfs } from '../vm/initramfs.ts';
 import { packagedKernel, vmCacheDir } from '../vm/kernel.ts';
-import { runVmJob } from '../vm/job.ts';
+import { GUEST_NODE, runVmJob } from '../vm/job.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const HOST_ITERATIONS = 20000;
@@ -59,7 +59,7 @@ export async function benchNative(): Promise<Record<string, number>> {
     figures.vm_boot_run_poweroff_s = trivial.end.ms / 1000;
     const ops = await runVmJob({
       kernel: kernel.value, initrd: initrd.value, shares: [ROOT, out],
-      script: `cd ${ROOT} && node --import tsx bench/native-guest.ts ${out}/ops.json\n`,
+      script: `cd ${ROOT} && ${GUEST_NODE} --import tsx bench/native-guest.ts ${out}/ops.json\n`,
       silenceMs: 300_000, timeoutMs: 600_000, consoleLog: join(out, 'ops.log'),
     });
     if (ops.end.kind === 'poweroff' && ops.end.jobStatus === 0) {

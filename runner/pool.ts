@@ -43,7 +43,8 @@ class Worker {
 
   constructor(onExit: (w: Worker) => void) {
     this.child = execaNode(WORKER, [], {
-      nodeOptions: ['--import', TSX],
+      // The runner's own node flags (e.g. --jitless in the VM), then the TypeScript loader.
+      nodeOptions: [...process.execArgv.filter((a) => !a.includes('tsx')), '--import', TSX],
       ipc: true,
       serialization: 'json',
       stdin: 'ignore',

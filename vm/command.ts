@@ -17,7 +17,7 @@ import { UsageError } from '../runner/usage.ts';
 import { vmUnavailable } from './availability.ts';
 import { buildInitramfs } from './initramfs.ts';
 import { packagedKernel, userKernel, vmCacheDir, type VmKernel } from './kernel.ts';
-import { runVmJob, type GuestKernel } from './job.ts';
+import { GUEST_NODE, runVmJob, type GuestKernel } from './job.ts';
 import { badSharePath } from './qemu.ts';
 
 const PROJECT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
@@ -104,7 +104,7 @@ function shellQuote(arg: string): string {
 /** job.sh for the guest: the runner from the shared project, in the host's working folder. */
 export function guestScript(cwd: string, args: string[]): string {
   // CI=1: plain progress lines on the serial console, which is a TTY.
-  return `cd ${shellQuote(cwd)} && CI=1 exec node ${shellQuote(join(PROJECT, 'bin', 'primeci.js'))} ${args.map(shellQuote).join(' ')}\n`;
+  return `cd ${shellQuote(cwd)} && CI=1 exec ${GUEST_NODE} ${shellQuote(join(PROJECT, 'bin', 'primeci.js'))} ${args.map(shellQuote).join(' ')}\n`;
 }
 
 /** Records which kernel ran the tests, so `compare` can tell two kernels apart. */

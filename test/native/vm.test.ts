@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { vmTestGate } from '../../vm/availability.ts';
 import { packagedKernel, vmCacheDir } from '../../vm/kernel.ts';
 import { buildInitramfs } from '../../vm/initramfs.ts';
-import { runVmJob } from '../../vm/job.ts';
+import { GUEST_NODE, runVmJob } from '../../vm/job.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 const gate = vmTestGate();
@@ -27,7 +27,7 @@ t.test('the native backend on vgem in the VM', { skip: gate.skip }, async (t) =>
     kernel: kernel.value,
     initrd: initrd.value,
     shares: [root, out],
-    script: `cd ${root} && node --import tsx test/native/guest/vgem-checks.ts ${out}/checks.json > ${out}/output.txt 2>&1\n`,
+    script: `cd ${root} && ${GUEST_NODE} --import tsx test/native/guest/vgem-checks.ts ${out}/checks.json > ${out}/output.txt 2>&1\n`,
     silenceMs: 90_000,
     timeoutMs: 300_000,
     consoleLog: join(out, 'console.log'),
