@@ -123,6 +123,9 @@ export function dup_mmap(parent: Mm, child: Mm): void {
   }
 }
 
+/** Called for each page-sized piece of an access: `n` bytes at `pageOffset` of `page`, `done` bytes in. */
+type PageVisitor = (page: Uint8Array, pageOffset: number, done: number, n: number) => void;
+
 /** Apply `fn` to each page-sized piece of [offset, offset+length) of a mapping, faulting pages in. */
 export function* access_mapping(
   mm: Mm,
@@ -130,7 +133,7 @@ export function* access_mapping(
   offset: number,
   length: number,
   write: boolean,
-  fn: (page: Uint8Array, pageOffset: number, done: number, n: number) => void,
+  fn: PageVisitor,
 ): KGen<KResult<void>> {
   yield* down_read(mm.mmap_lock);
   const ret = yield* access_locked(mm, addr, offset, length, write, fn);
@@ -144,7 +147,7 @@ function* access_locked(
   offset: number,
   length: number,
   write: boolean,
-  fn: (page: Uint8Array, pageOffset: number, done: number, n: number) => void,
+  fn: PageVisitor,
 ): KGen<KResult<void>> {
   const vma = mm.vmas.get(addr);
   if (!vma) return ERR('EFAULT', `${addr} is not a mapping of this process`);
