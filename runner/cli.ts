@@ -1,6 +1,7 @@
 // The primeci command line: `primeci <command> [options]`. Each command is a
 // module in runner/commands/ exporting `default (argv) => Promise<exit code>`.
 import { existsSync } from 'node:fs';
+import { KernelBuildError } from '../kernel/errors.ts';
 import { ReportInputError } from '../reporters/errors.ts';
 import { InputError } from './scenario/source.ts';
 import { UsageError } from './usage.ts';
@@ -30,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     const { default: run } = (await import(module.href)) as { default: (argv: string[]) => Promise<number> };
     return await run(rest);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof InputError || e instanceof ReportInputError) {
+    if (e instanceof UsageError || e instanceof InputError || e instanceof ReportInputError || e instanceof KernelBuildError) {
       process.stderr.write(e.message + '\n');
       return 2;
     }

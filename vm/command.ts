@@ -16,7 +16,7 @@ import { parseRunCommand, readSettings } from '../runner/settings.ts';
 import { UsageError } from '../runner/usage.ts';
 import { vmUnavailable } from './availability.ts';
 import { buildInitramfs } from './initramfs.ts';
-import { packagedKernel, userKernel, vmCacheDir, type VmKernel } from './kernel.ts';
+import { defaultKernel, kernelDir, userKernel, vmCacheDir, type VmKernel } from './kernel.ts';
 import { GUEST_NODE, runVmJob, type GuestKernel } from './job.ts';
 import { badSharePath } from './qemu.ts';
 
@@ -25,6 +25,7 @@ const PROJECT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')
 const VM_OPTIONS = {
   kernel: { type: 'string' },
   modules: { type: 'string' },
+  'kernel-dir': { type: 'string' },
   silence: { type: 'string' },
   stall: { type: 'string' },
   timeout: { type: 'string' },
@@ -32,10 +33,11 @@ const VM_OPTIONS = {
   memory: { type: 'string' },
 } as const;
 
-const USAGE = 'usage: primeci vm [--kernel IMAGE --modules DIR] [--silence S] [--stall S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
+const USAGE = 'usage: primeci vm [--kernel-dir DIR | --kernel IMAGE --modules DIR] [--silence S] [--stall S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
 
 export interface VmPlan {
-  kernel: VmKernel;
+  /** 'default': Debian's kernel with the extra modules, built (or found in the cache) when the VM starts. */
+  kernel: VmKernel | 'default';
   /** The guest's `primeci run` arguments for a fresh start. */
   runArgs: string[];
   /** Results folder on the host (and, through the share, in the guest). */
@@ -58,7 +60,13 @@ export function planVm(argv: string[], cwd = process.cwd()): VmPlan {
   if ((values.kernel === undefined) !== (values.modules === undefined)) {
     throw new UsageError('primeci vm: --kernel and --modules go together (the image and its modules tree)');
   }
-  const kernel = values.kernel !== undefined ? userKernel(values.kernel, values.modules!) : packagedKernel();
+  if (values['kernel-dir'] !== undefined && values.kernel !== undefined) {
+    throw new UsageError('primeci vm: --kernel-dir and --kernel are two ways to name the kernel: give one');
+  }
+  const kernel =
+    values['kernel-dir'] !== undefined ? kernelDir(values['kernel-dir'])
+    : values.kernel !== undefined ? userKernel(values.kernel, values.modules!)
+    : ({ ok: true, value: 'default' } as const);
   if (!kernel.ok) throw new UsageError(`primeci vm: ${kernel.error}`);
 
   // The runner's own parser checks the run options on the host, before any boot.
@@ -116,12 +124,16 @@ export function recordGuestKernel(dir: string, kernel: VmKernel, guest: GuestKer
     'kernel-build': kernel.build,
   });
   writeFileSync(join(dir, FILES.uname), guest.uname + '\n');
+  if (kernel.manifest) writeFileSync(join(dir, FILES.kernel), JSON.stringify(kernel.manifest, null, 2) + '\n');
 }
 
 export default async function vm(argv: string[]): Promise<number> {
-  const plan = planVm(argv);
-  const why = vmUnavailable(plan.kernel);
+  const planned = planVm(argv);
+  const why = vmUnavailable(planned.kernel === 'default' ? undefined : planned.kernel);
   if (why) throw new UsageError(`primeci vm: ${why}`);
+  const chosen = planned.kernel === 'default' ? await defaultKernel((line) => process.stderr.write(`primeci vm: ${line}\n`)) : { ok: true as const, value: planned.kernel };
+  if (!chosen.ok) throw new UsageError(`primeci vm: ${chosen.error}`);
+  const plan = { ...planned, kernel: chosen.value };
   const initrd = buildInitramfs(plan.kernel, vmCacheDir());
   if (!initrd.ok) throw new UsageError(`primeci vm: ${initrd.error}`);
   mkdirSync(dirname(plan.dir), { recursive: true });

@@ -1,8 +1,16 @@
 // Which kernel the VM boots: Debian's packaged one (extracted by
-// .ci/install-vm.sh into the cache) or a user's own image and modules tree.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+// .ci/install-vm.sh into the cache), a kernel folder from `primeci kernel
+// build`, or a user's own image and modules tree.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { describeKernel, readKernelFolder, type KernelFolder, type KernelManifest } from '../kernel/manifest.ts';
+import { packagedKernel as packaged } from '../kernel/packaged.ts';
+import { vmCacheDir } from '../kernel/paths.ts';
+import type { Resolved } from '../kernel/resolved.ts';
+import { buildKernel } from '../kernel/build.ts';
+import { KernelBuildError } from '../kernel/errors.ts';
+
+export { vmCacheDir, type Resolved };
 
 export interface VmKernel {
   /** vmlinux (PVH entry) or bzImage, as QEMU's -kernel takes either. */
@@ -10,31 +18,42 @@ export interface VmKernel {
   /** ROOT such that ROOT/lib/modules/RELEASE holds the modules and modules.dep. */
   modulesRoot: string;
   release: string;
-  /** What built it, for the results' metadata: the Debian package or the user's image path. */
+  /** What built it, for the results' metadata: the Debian package, the kernel folder or the user's image path. */
   build: string;
+  /** The kernel folder's manifest (source, config, patches), when it came from one. */
+  manifest?: KernelManifest;
 }
 
-export type Resolved<T> = { ok: true; value: T } | { ok: false; error: string };
-
-/** Where install-vm.sh keeps the kernel (same rule as the script). */
-export function vmCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.PRIMECI_VM_CACHE) return env.PRIMECI_VM_CACHE;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'primeci', 'vm');
+/** The default VM's kernel: Debian's, with the modules its config lacks built
+ * (once; then from the cache). Without the kernel-build packages, Debian's
+ * kernel as packaged, with the reason on stderr. */
+export async function defaultKernel(progress: (line: string) => void): Promise<Resolved<VmKernel>> {
+  try {
+    const { folder } = await buildKernel({ patches: [], progress });
+    return { ok: true, value: folderKernel(folder) };
+  } catch (e) {
+    if (!(e instanceof KernelBuildError)) throw e;
+    progress(`no extra modules (${e.message}): booting Debian's kernel as packaged`);
+    return packagedKernel();
+  }
 }
-
-const INSTALL_HINT = 'run .ci/install-vm.sh (installs QEMU, busybox and Debian\'s kernel)';
 
 export function packagedKernel(cacheDir = vmCacheDir()): Resolved<VmKernel> {
-  const dir = join(cacheDir, 'kernel');
-  if (!existsSync(join(dir, 'ready'))) {
-    return { ok: false, error: `no packaged kernel in ${dir}: ${INSTALL_HINT}` };
-  }
-  const release = readFileSync(join(dir, 'release'), 'utf8').trim();
-  const pkg = readFileSync(join(dir, 'package'), 'utf8').trim();
-  return {
-    ok: true,
-    value: { image: join(dir, 'vmlinux'), modulesRoot: join(dir, 'root'), release, build: `debian:${pkg}` },
-  };
+  const found = packaged(cacheDir);
+  if (!found.ok) return found;
+  const { image, modulesRoot, release, package: pkg } = found.value;
+  return { ok: true, value: { image, modulesRoot, release, build: `debian:${pkg}` } };
+}
+
+export function folderKernel(folder: KernelFolder): VmKernel {
+  const m = folder.manifest;
+  return { image: folder.image, modulesRoot: folder.modulesRoot, release: m.release, build: describeKernel(m), manifest: m };
+}
+
+/** --kernel-dir DIR: a folder `primeci kernel build` made. */
+export function kernelDir(dir: string): Resolved<VmKernel> {
+  const folder = readKernelFolder(dir);
+  return folder.ok ? { ok: true, value: folderKernel(folder.value) } : { ok: false, error: `--kernel-dir ${folder.error}` };
 }
 
 /** A user's kernel: IMAGE plus DIR, either an INSTALL_MOD_PATH (DIR/lib/modules/R)

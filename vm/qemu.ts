@@ -41,6 +41,9 @@ export type BootEnd =
   | { kind: 'qemu-failed'; code: number | null; stderr: string; ms: number };
 
 const JOB_EXIT = /^primeci-vm: job exit (\d+)/;
+/** A kernel without ACPI (primeci's full builds) halts on poweroff instead of
+ * ending QEMU: once it says so, the guest is done. */
+const HALTED = /reboot: System halted/;
 /** vm/guest/init's heartbeat line, printed every 10 s. */
 export const HEARTBEAT = 'primeci-vm: heartbeat';
 
@@ -74,6 +77,7 @@ export function boot(o: BootOptions): Promise<BootEnd> {
   let jobStatus: number | undefined;
   let stderr = '';
   let killedFor: KillReason | undefined;
+  let halted = false;
   const kill = (why: KillReason) => {
     killedFor ??= why;
     qemu.kill('SIGKILL');
@@ -94,6 +98,10 @@ export function boot(o: BootOptions): Promise<BootEnd> {
       stall = setTimeout(() => kill('stalled'), o.stallMs);
       const exit = JOB_EXIT.exec(line);
       if (exit) jobStatus = Number(exit[1]);
+      if (HALTED.test(line)) {
+        halted = true;
+        qemu.kill('SIGKILL');
+      }
       o.onLine?.(line);
     }
   });
@@ -110,7 +118,7 @@ export function boot(o: BootOptions): Promise<BootEnd> {
     qemu.on('error', (err) => finish({ kind: 'qemu-failed', code: null, stderr: err.message, ms: ms() }));
     qemu.on('close', (code) => {
       if (killedFor) finish({ kind: killedFor, ms: ms() });
-      else if (code === 0) finish({ kind: 'poweroff', jobStatus, ms: ms() });
+      else if (code === 0 || halted) finish({ kind: 'poweroff', jobStatus, ms: ms() });
       else finish({ kind: 'qemu-failed', code, stderr: stderr.trim(), ms: ms() });
     });
   });

@@ -17,6 +17,8 @@ export const FILES = {
   out: 'out.txt',
   err: 'err.txt',
   dmesg: 'dmesg.txt',
+  /** The kernel folder's manifest (kernel/manifest.ts), when the run booted one. */
+  kernel: 'kernel.json',
 } as const;
 
 export type Metadata = Record<string, string>;
