@@ -123,7 +123,12 @@ function splitMbox(input: SeriesInput): RawMail[] {
   }));
 }
 
-type ParsedMail = (SeriesMail & { kind: 'cover'; index: 0 }) | (SeriesMail & { kind: 'patch'; index: number | null; diff: string });
+/** A patch mail before the series is numbered: index null when its subject has no k/n. */
+interface PatchMail extends SeriesMail {
+  index: number | null;
+  diff: string;
+}
+type ParsedMail = { cover: CoverLetter } | { patch: PatchMail };
 
 interface Numbering {
   index: number | null;
@@ -212,7 +217,7 @@ async function parseMail(raw: RawMail): Promise<ParsedMail> {
     mail: raw.text.endsWith('\n') ? raw.text : `${raw.text}\n`,
     source: raw.source,
   };
-  if (n.index === 0) return { ...mail, kind: 'cover', index: 0 };
+  if (n.index === 0) return { cover: mail };
   if (n.index !== null && n.total !== null && n.index > n.total) throw new UsageError(`${where(mail)}: patch ${n.index}/${n.total} is past the end of its series`);
   const diff = diffOf(body);
   if (diff === null) {
@@ -222,12 +227,12 @@ async function parseMail(raw: RawMail): Promise<ParsedMail> {
         : `${where(mail)}: not a patch (no [PATCH] subject and no diff)`,
     );
   }
-  return { ...mail, kind: 'patch', index: n.index, diff };
+  return { patch: { ...mail, index: n.index, diff } };
 }
 
 function numberSeries(mails: ParsedMail[]): PatchSeries {
-  const covers = mails.filter((m) => m.kind === 'cover');
-  const patches = mails.filter((m) => m.kind === 'patch');
+  const covers = mails.flatMap((m) => ('cover' in m ? [m.cover] : []));
+  const patches = mails.flatMap((m) => ('patch' in m ? [m.patch] : []));
   if (covers.length > 1) throw new UsageError(`${where(covers[1]!)}: a second cover letter; the first is ${where(covers[0]!)}`);
   if (!patches.length) throw new UsageError(`${where(covers[0]!)}: a cover letter and no patch`);
   const cover = covers[0] ?? null;
@@ -243,27 +248,25 @@ function numberSeries(mails: ParsedMail[]): PatchSeries {
     if (m.total !== first.total) throw new UsageError(`${where(m)}: says the series has ${m.total} patches, ${where(first)} says ${first.total}`);
     if (m.version !== first.version) throw new UsageError(`${where(m)}: version ${m.version}, ${where(first)} is version ${first.version}`);
   }
-  const seen = new Map<number, ParsedMail>();
-  patches.forEach((p, k) => {
-    const earlier = seen.get(p.index!);
-    if (earlier) throw new UsageError(`${where(p)}: duplicate patch ${p.index}/${p.total}, also ${where(earlier)}`);
-    seen.set(p.index!, p);
-    if (p.index !== k + 1) throw new UsageError(`${where(p)}: patch ${p.index}/${p.total} where ${k + 1}/${p.total} was expected (missing, or given out of order)`);
+  const seen = new Map<number, PatchMail>();
+  const inOrder = patches.map((p, k) => {
+    const index = p.index!;
+    const earlier = seen.get(index);
+    if (earlier) throw new UsageError(`${where(p)}: duplicate patch ${index}/${p.total}, also ${where(earlier)}`);
+    seen.set(index, p);
+    if (index !== k + 1) throw new UsageError(`${where(p)}: patch ${index}/${p.total} where ${k + 1}/${p.total} was expected (missing, or given out of order)`);
+    return { ...p, index };
   });
   if (patches.length < first.total) {
-    throw new UsageError(`${where(patches.at(-1)!)}: the series has ${first.total} patches, ${patches.length} given (missing ${patches.length + 1}/${first.total}${patches.length + 1 < first.total ? ` to ${first.total}/${first.total}` : ''})`);
+    const missing = `${patches.length + 1}/${first.total}${patches.length + 1 < first.total ? ` to ${first.total}/${first.total}` : ''}`;
+    throw new UsageError(`${where(patches.at(-1)!)}: the series has ${first.total} patches, ${patches.length} given (missing ${missing})`);
   }
-  return finish(cover, patches as (ParsedMail & { kind: 'patch'; index: number; diff: string })[]);
+  return finish(cover, inOrder);
 }
 
-function finish(cover: CoverLetter | null, patches: (ParsedMail & { kind: 'patch'; index: number; diff: string })[]): PatchSeries {
-  const series = patches.map(({ kind: _kind, diff, ...patch }) => ({
-    ...patch,
-    files: filesOf(diff),
-    sha256: createHash('sha256').update(diff).digest('hex'),
-  }));
-  const coverLetter = cover && (({ kind: _kind, index: _index, ...rest }) => rest)(cover as ParsedMail & { kind: 'cover' });
-  return { name: (cover ?? series[0]!).subject, version: series[0]!.version, cover: coverLetter, patches: series };
+function finish(cover: CoverLetter | null, patches: (PatchMail & { index: number })[]): PatchSeries {
+  const series = patches.map(({ diff, ...patch }) => ({ ...patch, files: filesOf(diff), sha256: createHash('sha256').update(diff).digest('hex') }));
+  return { name: (cover ?? series[0]!).subject, version: series[0]!.version, cover, patches: series };
 }
 
 /** Every path a patch touches, old and new names of renames included. */
