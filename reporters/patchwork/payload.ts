@@ -38,7 +38,7 @@ export interface PayloadOptions {
 const CONTEXT = /^[-a-zA-Z0-9_]+$/;
 const MAX_TARGET_URL = 200;
 
-function checkTargetUrl(url: string | undefined): string | null {
+export function checkTargetUrl(url: string | undefined): string | null {
   if (url === undefined) return null;
   if (url.length > MAX_TARGET_URL) throw new ReportInputError(`--target-url is ${url.length} characters; Patchwork accepts at most ${MAX_TARGET_URL}`);
   return url;
@@ -65,10 +65,13 @@ function defaultUrl(subject: Subject, options: PayloadOptions): string | undefin
   return options.targetUrl ?? ('comparison' in subject ? subject.comparison.externalUrl : undefined);
 }
 
+export function checkContext(context: string): string {
+  if (!CONTEXT.test(context)) throw new ReportInputError(`--context ${JSON.stringify(context)}: Patchwork wants letters, digits, '-' and '_' only`);
+  return context;
+}
+
 export function checkPayload(subject: Subject, options: PayloadOptions): Check {
-  if (!CONTEXT.test(options.context)) {
-    throw new ReportInputError(`--context ${JSON.stringify(options.context)}: Patchwork wants letters, digits, '-' and '_' only`);
-  }
+  checkContext(options.context);
   const state: Check['state'] =
     'pending' in subject
       ? 'pending'

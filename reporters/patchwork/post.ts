@@ -1,22 +1,20 @@
 // POSTing to a Patchwork instance with an API token. The token goes into the
 // Authorization header and nowhere else: every message that could carry it
-// (a server's error body, a URL with credentials) is redacted first.
+// (a server's error body, a URL with credentials) is redacted first (http.ts).
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ReportInputError } from '../errors.ts';
+import { patchworkUrls, shownUrl } from './api-url.ts';
+import { describeAnswer, redact, redirectTarget, send } from './http.ts';
 
 export type Destination = { patchId: number } | { series: number; revision: number };
 
-const REQUEST_TIMEOUT_MS = 30_000;
-
-/** The API endpoint under a Patchwork instance's base URL. */
+/** The API endpoint under a Patchwork URL (the instance, `…/api` or `…/api/1.2`). */
 export function endpoint(baseUrl: string, to: Destination): string {
-  const base = baseUrl.replace(/\/+$/, '');
-  return 'patchId' in to
-    ? `${base}/api/patches/${to.patchId}/checks/`
-    : `${base}/api/1.0/series/${to.series}/revisions/${to.revision}/test-results/`;
+  const { root, api } = patchworkUrls(baseUrl, '--post');
+  return 'patchId' in to ? `${api}/patches/${to.patchId}/checks/` : `${root}/api/1.0/series/${to.series}/revisions/${to.revision}/test-results/`;
 }
 
 export function defaultConfigFile(env: Record<string, string | undefined>): string {
@@ -44,48 +42,37 @@ export async function readToken(env: Record<string, string | undefined>, configF
   return token;
 }
 
-function redact(text: string, token: string): string {
-  return text.split(token).join('<token>');
-}
-
-/** The URL as it may be shown; user:password in it is refused, not sent. */
-function checkedUrl(url: string): string {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ReportInputError(`--post ${JSON.stringify(url)}: not a URL`);
-  }
-  if (parsed.username || parsed.password) {
-    parsed.username = parsed.password = '***';
-    throw new ReportInputError(`${parsed.href}: credentials in the URL are not sent; use PATCHWORK_TOKEN or the config file`);
-  }
-  return parsed.href;
-}
-
 export interface PostResult {
   status: number;
   url: string;
 }
 
-/** POSTs a JSON body; failures are ReportInputErrors whose message never holds the token. */
-export async function postJson(url: string, body: unknown, token: string): Promise<PostResult> {
-  const shown = checkedUrl(url);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { Authorization: `Token ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { message?: string } }).cause?.message;
-    throw new ReportInputError(redact(`POST ${shown}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, token));
+// What the statuses Patchwork answers mean for a POST of a check or result.
+function hint(status: number): string {
+  if (status === 401 || status === 403) return ": the token was refused, or its user does not maintain the patch's project";
+  if (status === 404) return ': no such patch or series on this Patchwork (is the URL the instance or its /api root?)';
+  return '';
+}
+
+/**
+ * POSTs a JSON body. `created`: only 201 Created counts (a check); otherwise
+ * any 2xx. A redirect is reported, not followed. Failures are
+ * ReportInputErrors whose message never holds the token.
+ */
+export async function postJson(url: string, body: unknown, token: string, options: { created?: boolean } = {}): Promise<PostResult> {
+  const target = shownUrl(url, '--post');
+  const { response, what } = await send('POST', target, { token, json: body, accept: 'application/json' });
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    throw new ReportInputError(
+      redact(`${what}: HTTP ${response.status} ${response.statusText} to ${redirectTarget(response, target)}: not followed (a redirected POST is replayed as a GET and creates nothing); post to the URL it names`, token),
+    );
   }
-  if (!response.ok) {
-    const text = (await response.text().catch(() => '')).slice(0, 500).trim();
-    throw new ReportInputError(redact(`POST ${shown}: HTTP ${response.status} ${response.statusText}${text ? `: ${text}` : ''}`, token));
+  if (!response.ok) throw new ReportInputError(`${what}: ${await describeAnswer(response, token)}${hint(response.status)}`);
+  if (options.created && response.status !== 201) {
+    await response.body?.cancel();
+    throw new ReportInputError(`${what}: HTTP ${response.status} ${response.statusText}, where Patchwork answers 201 Created for a new check: nothing was created`);
   }
-  return { status: response.status, url: shown };
+  await response.body?.cancel();
+  return { status: response.status, url: target.href };
 }

@@ -22,6 +22,7 @@ const USAGE = `usage: primeci patchwork DIR_OR_COMPARISON --context NAME [--targ
        primeci patchwork --pending --context NAME [--target-url URL]
   and to send it: --post URL --patch-id N              (upstream checks API)
               or: --post URL --series N --revision V   (freedesktop test results)
+  URL: the Patchwork instance, its /api or /api/1.2 root
   token: PATCHWORK_TOKEN, or "token:" in --config FILE (default ~/.config/primeci/patchwork.yaml)`;
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
@@ -51,7 +52,7 @@ export default async function patchwork(argv: string[]): Promise<number> {
       return 0;
     }
     const token = await readToken(process.env, values.config);
-    const posted = await postJson(endpoint(values.post, to), payload, token);
+    const posted = await postJson(endpoint(values.post, to), payload, token, { created: 'patchId' in to });
     process.stdout.write(`posted ${payload.state} "${values.context}" to ${posted.url} (HTTP ${posted.status})\n`);
     return 0;
   } catch (error) {
