@@ -1,25 +1,18 @@
-// Patches as the builder takes them, and applying them: `git apply` decides
-// which files a diff touches and whether it applies (the authority a kernel
-// developer trusts), in a scratch folder holding only those files, so the
-// pristine source is never written.
+// Applying patches: `git apply` decides whether a diff applies (the
+// authority a kernel developer trusts), in a scratch folder holding only the
+// files it touches, so the pristine source is never written.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { KernelBuildError } from './errors.ts';
 import type { PatchRecord } from './manifest.ts';
+import { touchedPaths, type BuildPatch } from './series.ts';
 
-/** One patch of a series, parsed (kernel/series.ts) or read from a file. */
-export interface KernelPatch {
-  /** Where it came from: a file, or a series mbox and the patch's place in it. */
-  file: string;
-  subject: string;
-  sha256: string;
-  /** The diff (a mail or a bare diff: git apply skips everything before it). */
-  text: string;
-}
+/** One patch as the builder takes it (kernel/series.ts parses them). */
+export type KernelPatch = BuildPatch;
 
-function git(args: string[], cwd: string, input?: string) {
+function git(args: string[], cwd: string, input: string) {
   return spawnSync('git', args, {
     cwd,
     input,
@@ -30,30 +23,8 @@ function git(args: string[], cwd: string, input?: string) {
   });
 }
 
-/** The paths a patch touches (both sides of a rename), from git apply --numstat. */
-export function touchedFiles(patch: KernelPatch): string[] {
-  const scratch = mkdtempSync(join(tmpdir(), 'primeci-numstat-'));
-  try {
-    const out = git(['apply', '--numstat', '-z', '-'], scratch, patch.text);
-    if (out.status !== 0) throw new KernelBuildError(`${patch.file}: not a patch git can read: ${out.stderr.trim()}`);
-    // Records are "A\tD\tPATH\0", or for a rename "A\tD\t\0OLD\0NEW\0".
-    const fields = out.stdout.split('\0');
-    const files: string[] = [];
-    for (let i = 0; i < fields.length; i++) {
-      const m = /^(?:-|\d+)\t(?:-|\d+)\t(.*)$/s.exec(fields[i]);
-      if (!m) continue;
-      if (m[1] === '') files.push(fields[++i], fields[++i]);
-      else files.push(m[1]);
-    }
-    if (!files.length) throw new KernelBuildError(`${patch.file}: holds no diff`);
-    return [...new Set(files)];
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
 export function patchRecord(patch: KernelPatch): PatchRecord {
-  return { file: patch.file, subject: patch.subject, sha256: patch.sha256, files: touchedFiles(patch) };
+  return { file: patch.source, subject: patch.subject, sha256: patch.sha256, files: touchedPaths(patch) };
 }
 
 /** What the touched files become after `patches`, in order, on `sourceDir`
@@ -65,7 +36,7 @@ export function applyPatches(
   describe: string,
   base: ReadonlyMap<string, Buffer | null> = new Map(),
 ): Map<string, Buffer | null> {
-  const touched = [...new Set(patches.flatMap(touchedFiles))];
+  const touched = [...new Set(patches.flatMap(touchedPaths))];
   const scratch = mkdtempSync(join(tmpdir(), 'primeci-apply-'));
   try {
     for (const file of touched) {
@@ -82,9 +53,9 @@ export function applyPatches(
       }
     }
     for (const patch of patches) {
-      const applied = git(['apply', '--whitespace=nowarn', '-'], scratch, patch.text);
+      const applied = git(['apply', '--whitespace=nowarn', '-'], scratch, patch.mail);
       if (applied.status !== 0) {
-        throw new KernelBuildError(`${patch.file} ("${patch.subject}") does not apply to ${describe}:\n${applied.stderr.trim()}`);
+        throw new KernelBuildError(`${patch.source} ("${patch.subject}") does not apply to ${describe}:\n${applied.stderr.trim()}`);
       }
     }
     const result = new Map<string, Buffer | null>();

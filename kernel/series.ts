@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import parseDiff from 'parse-diff';
 import PostalMime from 'postal-mime';
-import { UsageError } from '../runner/usage.ts';
+import { KernelBuildError } from './errors.ts';
 
 /** One file of a patch's diff; a path is null on the /dev/null side. */
 export interface PatchFile {
@@ -77,7 +77,7 @@ export async function readSeries(paths: string[]): Promise<PatchSeries> {
       try {
         return { name: path, text: await readFile(path, 'utf8') };
       } catch (error) {
-        throw new UsageError(`${path}: cannot read the patch (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        throw new KernelBuildError(`${path}: cannot read the patch (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }
     }),
   );
@@ -85,7 +85,7 @@ export async function readSeries(paths: string[]): Promise<PatchSeries> {
 }
 
 export async function parseSeries(inputs: SeriesInput[]): Promise<PatchSeries> {
-  if (!inputs.length) throw new UsageError('no patch given');
+  if (!inputs.length) throw new KernelBuildError('no patch given');
   const mails = [];
   for (const input of inputs) {
     for (const raw of splitMbox(input)) mails.push(await parseMail(raw));
@@ -112,7 +112,7 @@ interface RawMail {
 function splitMbox(input: SeriesInput): RawMail[] {
   const lines = input.text.replace(/\r\n/g, '\n').split('\n');
   const first = lines.findIndex((line) => line.trim() !== '');
-  if (first < 0) throw new UsageError(`${input.name}: empty, not a patch`);
+  if (first < 0) throw new KernelBuildError(`${input.name}: empty, not a patch`);
   // A plain mail file (no From_ line) is one mail.
   if (!FROM_LINE.test(lines[first]!)) return [{ text: lines.slice(first).join('\n'), source: input.name }];
   const starts = lines.flatMap((line, i) => (i >= first && FROM_LINE.test(line) ? [i] : []));
@@ -199,9 +199,9 @@ async function parseMail(raw: RawMail): Promise<ParsedMail> {
   const fromLine = FROM_LINE.test(raw.text.split('\n', 1)[0]!);
   const headersAndBody = fromLine ? raw.text.slice(raw.text.indexOf('\n') + 1) : raw.text;
   const email = await PostalMime.parse(headersAndBody).catch((error: Error) => {
-    throw new UsageError(`${raw.source}: not a mail (${error.message})`);
+    throw new KernelBuildError(`${raw.source}: not a mail (${error.message})`);
   });
-  if (!email.subject && !email.from) throw new UsageError(`${raw.source}: not a patch mail (no Subject: or From: header); give git format-patch output or an mbox`);
+  if (!email.subject && !email.from) throw new KernelBuildError(`${raw.source}: not a patch mail (no Subject: or From: header); give git format-patch output or an mbox`);
   const fullSubject = email.subject ?? '';
   const n = numbering(fullSubject);
   const body = email.text ?? '';
@@ -218,10 +218,10 @@ async function parseMail(raw: RawMail): Promise<ParsedMail> {
     source: raw.source,
   };
   if (n.index === 0) return { cover: mail };
-  if (n.index !== null && n.total !== null && n.index > n.total) throw new UsageError(`${where(mail)}: patch ${n.index}/${n.total} is past the end of its series`);
+  if (n.index !== null && n.total !== null && n.index > n.total) throw new KernelBuildError(`${where(mail)}: patch ${n.index}/${n.total} is past the end of its series`);
   const diff = diffOf(body);
   if (diff === null) {
-    throw new UsageError(
+    throw new KernelBuildError(
       n.prefixed || n.index !== null
         ? `${where(mail)}: no diff in the patch (no line starting "diff --git")`
         : `${where(mail)}: not a patch (no [PATCH] subject and no diff)`,
@@ -233,33 +233,33 @@ async function parseMail(raw: RawMail): Promise<ParsedMail> {
 function numberSeries(mails: ParsedMail[]): PatchSeries {
   const covers = mails.flatMap((m) => ('cover' in m ? [m.cover] : []));
   const patches = mails.flatMap((m) => ('patch' in m ? [m.patch] : []));
-  if (covers.length > 1) throw new UsageError(`${where(covers[1]!)}: a second cover letter; the first is ${where(covers[0]!)}`);
-  if (!patches.length) throw new UsageError(`${where(covers[0]!)}: a cover letter and no patch`);
+  if (covers.length > 1) throw new KernelBuildError(`${where(covers[1]!)}: a second cover letter; the first is ${where(covers[0]!)}`);
+  if (!patches.length) throw new KernelBuildError(`${where(covers[0]!)}: a cover letter and no patch`);
   const cover = covers[0] ?? null;
 
   const numbered = patches.filter((p) => p.index !== null);
   // A lone [PATCH], or files given without numbers, are numbered in the order given.
   if (numbered.length === 0 && !cover) return finish(cover, patches.map((p, k) => ({ ...p, index: k + 1, total: patches.length })));
   const unnumbered = patches.find((p) => p.index === null);
-  if (unnumbered) throw new UsageError(`${where(unnumbered)}: has no k/n number, but ${where(cover ?? numbered[0]!)} has`);
+  if (unnumbered) throw new KernelBuildError(`${where(unnumbered)}: has no k/n number, but ${where(cover ?? numbered[0]!)} has`);
 
   const first = cover ?? patches[0]!;
   for (const m of [...covers, ...patches]) {
-    if (m.total !== first.total) throw new UsageError(`${where(m)}: says the series has ${m.total} patches, ${where(first)} says ${first.total}`);
-    if (m.version !== first.version) throw new UsageError(`${where(m)}: version ${m.version}, ${where(first)} is version ${first.version}`);
+    if (m.total !== first.total) throw new KernelBuildError(`${where(m)}: says the series has ${m.total} patches, ${where(first)} says ${first.total}`);
+    if (m.version !== first.version) throw new KernelBuildError(`${where(m)}: version ${m.version}, ${where(first)} is version ${first.version}`);
   }
   const seen = new Map<number, PatchMail>();
   const inOrder = patches.map((p, k) => {
     const index = p.index!;
     const earlier = seen.get(index);
-    if (earlier) throw new UsageError(`${where(p)}: duplicate patch ${index}/${p.total}, also ${where(earlier)}`);
+    if (earlier) throw new KernelBuildError(`${where(p)}: duplicate patch ${index}/${p.total}, also ${where(earlier)}`);
     seen.set(index, p);
-    if (index !== k + 1) throw new UsageError(`${where(p)}: patch ${index}/${p.total} where ${k + 1}/${p.total} was expected (missing, or given out of order)`);
+    if (index !== k + 1) throw new KernelBuildError(`${where(p)}: patch ${index}/${p.total} where ${k + 1}/${p.total} was expected (missing, or given out of order)`);
     return { ...p, index };
   });
   if (patches.length < first.total) {
     const missing = `${patches.length + 1}/${first.total}${patches.length + 1 < first.total ? ` to ${first.total}/${first.total}` : ''}`;
-    throw new UsageError(`${where(patches.at(-1)!)}: the series has ${first.total} patches, ${patches.length} given (missing ${missing})`);
+    throw new KernelBuildError(`${where(patches.at(-1)!)}: the series has ${first.total} patches, ${patches.length} given (missing ${missing})`);
   }
   return finish(cover, inOrder);
 }
@@ -272,4 +272,15 @@ function finish(cover: CoverLetter | null, patches: (PatchMail & { index: number
 /** Every path a patch touches, old and new names of renames included. */
 export function touchedPaths(patch: Pick<SeriesPatch, 'files'>): string[] {
   return [...new Set(patch.files.flatMap((f) => [f.oldPath, f.newPath]).filter((p): p is string => p !== null))].sort();
+}
+
+/** What the kernel builder needs of a patch. */
+export type BuildPatch = Pick<SeriesPatch, 'source' | 'subject' | 'sha256' | 'mail' | 'files'>;
+
+/** A bare `git diff` (no mail headers; text before the first `diff --git`
+ * is a comment), such as the builder's own adaptations of a module. */
+export function bareDiff(source: string, subject: string, text: string): BuildPatch {
+  const diff = diffOf(text);
+  if (diff === null) throw new KernelBuildError(`${source}: no diff (expected 'diff --git' lines)`);
+  return { source, subject, sha256: createHash('sha256').update(diff).digest('hex'), mail: diff, files: filesOf(diff) };
 }

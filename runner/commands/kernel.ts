@@ -1,11 +1,9 @@
 // primeci kernel build [--source debian-6.1|DIR] [--patch FILE]... [--full] [--lockdep] [-o DIR]
 // Builds (or finds in the cache) the kernel a series of patches needs and
 // prints the kernel folder's path last, for `primeci vm --kernel-dir`.
-import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { buildKernel, exportKernelFolder } from '../../kernel/build.ts';
 import { describeKernel } from '../../kernel/manifest.ts';
-import type { KernelPatch } from '../../kernel/patch.ts';
+import { readSeries } from '../../kernel/series.ts';
 import { parse } from '../options.ts';
 import { UsageError } from '../usage.ts';
 
@@ -29,17 +27,6 @@ const USAGE = `usage: primeci kernel build [--source debian-6.1|DIR] [--patch FI
 
 Prints the kernel folder last; boot it with primeci vm --kernel-dir DIR -- run ...`;
 
-function readPatch(file: string): KernelPatch {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--patch ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const subject = /^Subject: (?:\[[^\]]*\] *)?(.*)$/m.exec(text)?.[1] ?? file;
-  return { file, subject, sha256: createHash('sha256').update(text).digest('hex'), text };
-}
-
 export default async function kernel(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h' || sub === 'help') {
@@ -53,7 +40,7 @@ export default async function kernel(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new UsageError(`primeci kernel build: unexpected ${positionals.join(' ')}\n${USAGE}`);
-  const patches = (values.patch ?? []).map(readPatch);
+  const patches = values.patch?.length ? (await readSeries(values.patch)).patches : [];
   const tty = process.stderr.isTTY;
   const { folder, cached } = await buildKernel({
     source: values.source,

@@ -5,7 +5,8 @@ import { KernelBuildError } from '../../kernel/errors.ts';
 import { readConfig } from '../../kernel/kbuild.ts';
 import { kbuildFor, planModules } from '../../kernel/modules.ts';
 import { packagedKernel } from '../../kernel/packaged.ts';
-import { applyPatches, touchedFiles } from '../../kernel/patch.ts';
+import { applyPatches } from '../../kernel/patch.ts';
+import { bareDiff } from '../../kernel/series.ts';
 import { resolveSource } from '../../kernel/source.ts';
 import { kernelBuildGate } from './gate.ts';
 
@@ -36,12 +37,8 @@ t.test('touched files map to the modules Debian builds them into', { skip: gate.
   t.end();
 });
 
-t.test('patches: the files a diff touches, and a patch that does not apply names itself', { skip: gate.skip }, (t) => {
+t.test('a patch that does not apply names itself and what it was applied to', { skip: gate.skip }, (t) => {
   const source = resolveSource(undefined);
-  const patch = (text: string) => ({ file: 'x.patch', subject: 'x', sha256: 'x', text });
-  const rename = 'diff --git a/drivers/a.c b/drivers/b.c\nsimilarity index 100%\nrename from drivers/a.c\nrename to drivers/b.c\n';
-  t.same(touchedFiles(patch(rename)), ['drivers/a.c', 'drivers/b.c'], 'both sides of a rename');
-  t.throws(() => touchedFiles(patch('no diff here\n')), KernelBuildError);
   const stale = [
     'diff --git a/drivers/gpu/drm/vgem/vgem_fence.c b/drivers/gpu/drm/vgem/vgem_fence.c',
     '--- a/drivers/gpu/drm/vgem/vgem_fence.c',
@@ -52,6 +49,9 @@ t.test('patches: the files a diff touches, and a patch that does not apply names
     ' context',
     '',
   ].join('\n');
-  t.throws(() => applyPatches(source.dir, [{ ...patch(stale), subject: 'drm/vgem: stale' }], 'debian-6.1'), /x\.patch \("drm\/vgem: stale"\) does not apply to debian-6\.1:\n.*vgem_fence\.c/s);
+  const patch = bareDiff('x.patch', 'drm/vgem: stale', stale);
+  t.same(patch.files.map((f) => f.newPath), ['drivers/gpu/drm/vgem/vgem_fence.c']);
+  t.throws(() => applyPatches(source.dir, [patch], 'debian-6.1'), /x\.patch \("drm\/vgem: stale"\) does not apply to debian-6\.1:\n.*vgem_fence\.c/s);
+  t.throws(() => bareDiff('y.patch', 'y', 'no diff here\n'), KernelBuildError);
   t.end();
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parseSeries, readSeries, touchedPaths, type PatchSeries } from '../../kernel/series.ts';
-import { UsageError } from '../../runner/usage.ts';
+import { KernelBuildError } from '../../kernel/errors.ts';
 
 const fixtures = new URL('../fixtures/series/', import.meta.url).pathname;
 const inDir = async (dir: string) => (await readdir(join(fixtures, dir))).sort().map((name) => join(fixtures, dir, name));
@@ -27,7 +27,7 @@ async function usageError(t: Test, promise: Promise<unknown>): Promise<string> {
     () => undefined,
     (e: unknown) => e,
   );
-  t.type(error, UsageError);
+  t.type(error, KernelBuildError);
   return (error as Error | undefined)?.message ?? '(parsed)';
 }
 
@@ -191,7 +191,7 @@ t.test('files given without numbers are numbered in the order given', async (t) 
   );
 });
 
-t.test('bad input: UsageError naming the file, the line and the mail', async (t) => {
+t.test('bad input: KernelBuildError naming the file, the line and the mail', async (t) => {
   const [p1, p2, p3] = await formatPatch();
   const [cover, v1, v2p, v3] = await v2Files();
   const gap = join(fixtures, 'broken-gap.mbox');
