@@ -29,6 +29,11 @@ const FEATURES = new Set([
   'udmabuf', 'dma_heap_system',
 ]);
 
+/** Features only a real kernel has, and why. */
+const ABSENT_FEATURES: Record<string, string> = {
+  dmabuf_selftests: 'the simulator has no in-kernel selftests (dmabuf_selftests runs on a real kernel: --backend native)',
+};
+
 class SimThread implements Thread {
   constructor(private readonly session: SimSession) {}
 
@@ -85,7 +90,8 @@ export class SimSession implements Session {
     if ('op' in requirement) {
       return implemented(requirement.op) ? undefined : `the simulator does not implement ${requirement.op}`;
     }
-    return FEATURES.has(requirement.feature) ? undefined : `the simulated kernel has no feature ${requirement.feature}`;
+    if (FEATURES.has(requirement.feature)) return undefined;
+    return ABSENT_FEATURES[requirement.feature] ?? `the simulated kernel has no feature ${requirement.feature}`;
   }
 
   /** Start `body` as a new task of `process`; the last task of a process to end exits it. */

@@ -133,7 +133,8 @@ function* proc_fdinfo(args: Args): KGen<KResult<Value>> {
   const file = files.fdget(fd);
   if (IS_ERR(file)) return ERR('ENOENT', `/proc/self/fdinfo/${fd}: fd is not open`);
   const flags = file.f_flags | (files.cloexec(fd) ? O_CLOEXEC : 0);
-  const lines = [`pos:\t${file.f_pos}`, `flags:\t0${flags.toString(8).padStart(7, '0')}`, ...(file.f_op.show_fdinfo?.(file) ?? [])];
+  // fs/proc/fd.c seq_show prints "flags:\t0%o": no padding
+  const lines = [`pos:\t${file.f_pos}`, `flags:\t0${flags.toString(8)}`, ...(file.f_op.show_fdinfo?.(file) ?? [])];
   const info: Record<string, Value> = {};
   for (const line of lines) {
     const [key, value] = line.split(':\t');
