@@ -132,3 +132,16 @@ t.test('DMA_HEAP_IOCTL_ALLOC on the system heap', (t) => {
   });
   t.end();
 });
+
+t.test("driver 'any' is IGT's DRIVER_ANY: never vgem, vkms or virtio_gpu", (t) => {
+  const { session } = run(function* (th) {
+    const fd = num(yield* th.call('open', { driver: 'any' }));
+    t.match(rec(yield* th.call('fdinfo', { fd })), { 'drm-driver': 'i915-sim' }, 'the simulator\'s GPU, as i915 on Intel CI');
+    const render = num(yield* th.call('open_render', { driver: 'any' }));
+    t.match(rec(yield* th.call('fdinfo', { fd: render })), { 'drm-driver': 'i915-sim' });
+  });
+  t.equal(session.unmet({ driver: 'any' }), undefined);
+  session.kernel.devices.splice(session.kernel.devices.findIndex((d) => d.driver.name === 'i915-sim'), 1);
+  t.match(session.unmet({ driver: 'any' }), /no DRM device but vgem, vkms, virtio_gpu in the simulated kernel \(IGT's DRIVER_ANY\)/);
+  t.end();
+});
