@@ -36,7 +36,10 @@ t.test('udmabuf_create follows udmabuf.c', (t) => {
     t.match(create({ offset: PAGE / 2, size: PAGE }), { ok: false, errno: 'EINVAL' }, 'unaligned offset');
     t.match(create({ size: PAGE / 2 }), { ok: false, errno: 'EINVAL' }, 'unaligned size');
     t.match(create({ size: 0 }), { ok: false, errno: 'EINVAL' }, 'no pages');
-    t.match(create({ memfd: dev }), { ok: false, errno: 'EBADFD' }, 'not a shmem file');
+    const { fd0 } = ok(call(th, 'unix_socketpair', {}));
+    t.match(create({ memfd: fd0 }), { ok: false, errno: 'EBADFD' }, 'a socket is not a shmem file');
+    // devtmpfs is shmem, but a device node has no shmem address space operations
+    t.match(create({ memfd: dev }), { ok: false, errno: 'EBADFD' }, 'nor is the device node');
     t.match(create({ offset: 2 * PAGE }), { ok: false, errno: 'EINVAL' }, 'past the memfd\'s end');
     const unsealed = ok(call(th, 'memfd_create', { flags: ['allow_sealing'] }));
     ok(call(th, 'ftruncate', { fd: unsealed, size: PAGE }));
