@@ -2,11 +2,13 @@
 // shmem files udmabuf turns into dma-bufs.
 import type { Value } from '../backend.ts';
 import { F_SEALS, flagBits, MFD_FLAGS, sealNames, type SealName } from '../uapi.ts';
-
-type MfdFlag = keyof typeof MFD_FLAGS;
 import { ERR, IS_ERR, type KResult } from './errors.ts';
 import { current, type KGen } from './sched.ts';
 import { shmem_file, shmem_file_setup, shmem_setattr_size } from './shmem.ts';
+
+type MfdFlag = keyof typeof MFD_FLAGS;
+/** MFD_HUGETLB: hugetlbfs memfds are not modelled. */
+const MFD_HUGETLB = 0x4;
 
 /** NAME_MAX less the "memfd:" prefix. */
 const MFD_NAME_MAX_LEN = 255 - 'memfd:'.length;
@@ -15,6 +17,7 @@ const F_ALL_SEALS = Object.values(F_SEALS).reduce((a, b) => a | b, 0);
 
 /** SYSCALL_DEFINE2(memfd_create): a shmem file; without MFD_ALLOW_SEALING it keeps F_SEAL_SEAL. */
 function sys_memfd_create(name: string, flags: number): KResult<number> {
+  if (flags & MFD_HUGETLB) return ERR('EINVAL', 'MFD_HUGETLB: the simulator models no hugetlbfs');
   if (flags & ~MFD_ALL_FLAGS) return ERR('EINVAL', `invalid memfd_create flags 0x${(flags >>> 0).toString(16)}`);
   if (Buffer.byteLength(name) > MFD_NAME_MAX_LEN) return ERR('EINVAL', `memfd name longer than ${MFD_NAME_MAX_LEN} bytes`);
   const file = shmem_file_setup(`memfd:${name}`);
