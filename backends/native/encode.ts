@@ -30,7 +30,7 @@ const REST = -(2 ** 63); // NAT_REST (INT64_MIN): to the end of the mapping
 const FILL_INDEX8 = -1;
 const FILL_INDEX32 = -2;
 
-// The uAPI values: DRM_CLOEXEC is O_CLOEXEC and DRM_RDWR is O_RDWR (drm.h).
+// The uAPI values (DRM_CLOEXEC is O_CLOEXEC and DRM_RDWR is O_RDWR, drm.h: see ../uapi.ts).
 const PROT = { read: 1, write: 2 } as const;
 const SEEK = { set: 0, cur: 1, end: 2 } as const;
 // include/uapi/linux/dma-buf.h: DMA_BUF_SYNC_*; the sync_file ioctls take READ / WRITE.
@@ -145,7 +145,6 @@ export function selftestParam(ko: Uint8Array, test: string): string | undefined 
   const modinfo = new TextDecoder('latin1').decode(ko);
   return new RegExp(`parmtype=(igt__\\d+__${test.replace(/\W/g, '')}):`).exec(modinfo)?.[1];
 }
-
 
 export const NATIVE_OPS: NativeOps = {
   open: {
