@@ -21,7 +21,7 @@ export type OpResult =
 
 /** A precondition of a suite or subtest; unmet ones make the test skip. */
 export type Requirement =
-  | { driver: string } // a DRM driver is present (vgem, vkms, i915-sim, ...)
+  | { driver: string } // a DRM driver is present (vgem, vkms, i915-sim, ..., or `any`: IGT's DRIVER_ANY, see drivers.ts)
   | { op: OpName } // the backend implements the op
   | { feature: string }; // a kernel feature or capability (sw_sync, dma_buf_export_sync_file, ...)
 

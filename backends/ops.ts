@@ -184,6 +184,59 @@ export const OPS = {
     result: 'nothing',
   },
   module_load: { summary: 'Load a kernel module (modprobe).', args: { name: z.string() }, result: 'nothing' },
+  kselftest_run: {
+    summary: "Run one in-kernel selftest as IGT's igt_kselftest_execute: unload the module, load it with its igt__N__TEST=1 parameter, unload it again; fails with the errno the module's init returned (its log lands in the test's dmesg).",
+    args: { module: z.string().describe('e.g. dmabuf_selftests'), test: z.string().describe('the selftest name, e.g. dma_fence') },
+    result: 'nothing',
+  },
+  memfd_create: {
+    summary: 'memfd_create(2): an anonymous shmem file of size 0; returns its fd. Without allow_sealing it carries F_SEAL_SEAL.',
+    args: { name: z.string().optional().describe('default "primeci"'), flags: flags(['cloexec', 'allow_sealing']).optional().describe('default []') },
+    result: 'fd',
+  },
+  ftruncate: { summary: 'ftruncate(2): set the size of a regular file (a memfd).', args: { fd, size: int }, result: 'nothing' },
+  memfd_add_seals: {
+    summary: 'fcntl(F_ADD_SEALS) on a memfd.',
+    args: { fd, seals: flags(['seal', 'shrink', 'grow', 'write', 'future_write']) },
+    result: 'nothing',
+  },
+  memfd_get_seals: {
+    summary: 'fcntl(F_GET_SEALS) on a memfd; returns the seal names in bit order (seal, shrink, grow, write, future_write).',
+    args: { fd },
+    result: '[seal]',
+  },
+  udmabuf_create: {
+    summary: 'UDMABUF_CREATE on /dev/udmabuf: a dma-buf over [offset, offset+size) of a sealed memfd; returns its fd.',
+    args: {
+      fd: fd.describe('an open /dev/udmabuf'),
+      memfd: fd,
+      offset: int,
+      size: int,
+      flags: flags(['cloexec']).optional().describe('default []'),
+    },
+    result: 'fd',
+  },
+  udmabuf_create_list: {
+    summary: 'UDMABUF_CREATE_LIST on /dev/udmabuf: one dma-buf over several memfd ranges, in order; returns its fd.',
+    args: {
+      fd: fd.describe('an open /dev/udmabuf'),
+      items: z.array(z.strictObject({ memfd: fd, offset: int, size: int })),
+      flags: flags(['cloexec']).optional().describe('default []'),
+    },
+    result: 'fd',
+  },
+  dma_heap_alloc: {
+    summary: 'DMA_HEAP_IOCTL_ALLOC on an open /dev/dma_heap/NAME: a dma-buf of len bytes (page-aligned up); returns its fd.',
+    args: {
+      fd: fd.describe('an open dma-heap'),
+      len: int,
+      fd_flags: flags(['wronly', 'rdwr', 'cloexec']).optional().describe('the new fd\'s open flags; default [rdwr, cloexec]'),
+      heap_flags: int.optional().describe('default 0 (no heap flag is valid)'),
+      layout: z.enum(['current', 'older', 'newer']).optional()
+        .describe('the struct user space passes: current (24 bytes, default), older (16: no heap_flags), newer (48: 24 bytes of garbage after heap_flags)'),
+    },
+    result: 'fd',
+  },
   gem_create: {
     summary: 'Simulated GPU: DRM_IOCTL_I915_GEM_CREATE; returns the handle.',
     args: { fd, size: int },

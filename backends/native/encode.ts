@@ -7,6 +7,8 @@ import type { Value } from '../backend.ts';
 import type { Errno } from '../errno.ts';
 import type { OpArgs, OpName } from '../ops.ts';
 import type { RawOp, RawResult } from './addon.ts';
+import { ANY_DRIVER, NOT_ANY_DRIVERS } from '../drivers.ts';
+import { DMA_HEAP_FD_FLAGS, F_SEALS, flagBits, MFD_FLAGS, O_CLOEXEC, O_RDWR, sealNames, UDMABUF_FLAGS } from '../uapi.ts';
 
 /** src/native.h: enum nat_code, in order. */
 export const NAT = {
@@ -16,7 +18,8 @@ export const NAT = {
   DMABUF_EXPORT_SYNC_FILE: 21, DMABUF_IMPORT_SYNC_FILE: 22, VGEM_FENCE_ATTACH: 23, VGEM_FENCE_SIGNAL: 24,
   SW_SYNC_OPEN: 25, SW_SYNC_CREATE_FENCE: 26, SW_SYNC_INC: 27, SYNC_MERGE: 28, SYNC_INFO: 29, SYNC_WAIT: 30,
   MODULE_UNLOAD: 31, MODULE_LOAD: 32, OPEN_RENDER: 33, SET_VERSION: 34, UNIX_SOCKETPAIR: 35, UNIX_SEND_FD: 36,
-  UNIX_RECV_FD: 37, DRM_MINOR: 38,
+  UNIX_RECV_FD: 37, DRM_MINOR: 38, MEMFD_CREATE: 39, FTRUNCATE: 40, ADD_SEALS: 41, GET_SEALS: 42,
+  UDMABUF_CREATE: 43, UDMABUF_CREATE_LIST: 44, DMA_HEAP_ALLOC: 45, KSELFTEST: 46,
 } as const;
 
 /** src/native.h NAT_BAD_FD: stands for an fd the scenario does not own, so the
@@ -27,9 +30,7 @@ const REST = -(2 ** 63); // NAT_REST (INT64_MIN): to the end of the mapping
 const FILL_INDEX8 = -1;
 const FILL_INDEX32 = -2;
 
-// The uAPI values: DRM_CLOEXEC is O_CLOEXEC and DRM_RDWR is O_RDWR (drm.h).
-const O_RDWR = 0o2;
-const O_CLOEXEC = 0o2000000;
+// The uAPI values (DRM_CLOEXEC is O_CLOEXEC and DRM_RDWR is O_RDWR, drm.h: see ../uapi.ts).
 const PROT = { read: 1, write: 2 } as const;
 const SEEK = { set: 0, cur: 1, end: 2 } as const;
 // include/uapi/linux/dma-buf.h: DMA_BUF_SYNC_*; the sync_file ioctls take READ / WRITE.
@@ -38,11 +39,6 @@ const VGEM_FENCE_WRITE = 1;
 const POLL_BITS = { in: 0x1, out: 0x4, err: 0x8, hup: 0x10, nval: 0x20 } as const;
 /** Where vm/ puts the guest's modules (vm/initramfs.ts GUEST_MODULE_DIR). */
 export const MODULE_DIR = '/lib/modules/primeci';
-
-function bits<K extends string>(table: Record<K, number>, flags: number | readonly K[] | undefined): number {
-  if (typeof flags === 'number') return flags;
-  return (flags ?? []).reduce((acc, name) => acc | table[name], 0);
-}
 
 /** /proc/self/fdinfo's "key:\tvalue" lines as fields; numbers as numbers (flags stay octal text). */
 export function parseFdinfo(text: string): Value {
@@ -114,6 +110,8 @@ export type Effect = 'new-fd' | 'new-fd-pair' | 'closes-fd' | 'new-mapping' | 'r
 export interface NativeOp<N extends OpName> {
   /** Arguments that are fds of the calling process; one it does not own is passed as BAD_FD. */
   fds: readonly (keyof OpArgs<N> & string)[];
+  /** The same for a field of each record of a list argument (udmabuf_create_list's memfds). */
+  itemFds?: { list: keyof OpArgs<N> & string; field: string };
   encode(args: OpArgs<N>): RawOp | { errno: Errno; detail: string };
   /** The value from the C result and the op's arguments (absent: the op returns nothing). */
   decode?(raw: RawResult, args: OpArgs<N>): Value;
@@ -124,6 +122,29 @@ type NativeOps = { [N in OpName]?: NativeOp<N> };
 
 const first = (raw: RawResult): Value => raw.value[0];
 
+/** src/ops.c open_driver: a driver name, or DRIVER_ANY as the list of drivers to pass over. */
+function driverArgs(driver: string): [number[], string] {
+  return driver === ANY_DRIVER ? [[1], NOT_ANY_DRIVERS.join(',')] : [[0], driver];
+}
+
+/** dma_heap_alloc's `layout`, as src/buffers.c numbers it. */
+const HEAP_LAYOUT = { current: 0, older: 1, newer: 2 } as const;
+
+/** The .ko of a module in the VM's module folder, or why there is none. */
+function modulePath(name: string): string | { errno: Errno; detail: string } {
+  if (!/^[\w-]+$/.test(name)) return { errno: 'EINVAL', detail: `module name ${JSON.stringify(name)}` };
+  const ko = `${MODULE_DIR}/${name}.ko`;
+  return existsSync(ko) ? ko : { errno: 'ENOENT', detail: `no ${ko} (the VM's module folder)` };
+}
+
+/**
+ * The module parameter enabling one selftest, found as igt_kselftest_get_tests
+ * finds it: a parmtype entry "igt__N__TEST:bool" of the module's .modinfo.
+ */
+export function selftestParam(ko: Uint8Array, test: string): string | undefined {
+  const modinfo = new TextDecoder('latin1').decode(ko);
+  return new RegExp(`parmtype=(igt__\\d+__${test.replace(/\W/g, '')}):`).exec(modinfo)?.[1];
+}
 
 export const NATIVE_OPS: NativeOps = {
   open: {
@@ -132,12 +153,12 @@ export const NATIVE_OPS: NativeOps = {
       if ((driver === undefined) === (path === undefined)) {
         return { errno: 'EINVAL', detail: 'open needs exactly one of driver or path' };
       }
-      return driver !== undefined ? [NAT.OPEN_DRIVER, [], driver] : [NAT.OPEN_PATH, [], path];
+      return driver !== undefined ? [NAT.OPEN_DRIVER, ...driverArgs(driver)] : [NAT.OPEN_PATH, [], path];
     },
     decode: first,
     effect: 'new-fd',
   },
-  open_render: { fds: [], encode: ({ driver }) => [NAT.OPEN_RENDER, [], driver], decode: first, effect: 'new-fd' },
+  open_render: { fds: [], encode: ({ driver }) => [NAT.OPEN_RENDER, ...driverArgs(driver)], decode: first, effect: 'new-fd' },
   set_version: {
     fds: ['fd'],
     encode: ({ fd, di_major, di_minor, dd_major, dd_minor }) => [NAT.SET_VERSION, [fd, di_major, di_minor, dd_major, dd_minor]],
@@ -168,7 +189,7 @@ export const NATIVE_OPS: NativeOps = {
   prime_handle_to_fd: {
     fds: ['fd'],
     encode: ({ fd, handle, flags }) =>
-      [NAT.PRIME_HANDLE_TO_FD, [fd, handle, bits({ cloexec: O_CLOEXEC, rdwr: O_RDWR }, flags ?? ['cloexec'])]],
+      [NAT.PRIME_HANDLE_TO_FD, [fd, handle, flagBits({ cloexec: O_CLOEXEC, rdwr: O_RDWR }, flags ?? ['cloexec'])]],
     decode: first,
     effect: 'new-fd',
   },
@@ -209,7 +230,7 @@ export const NATIVE_OPS: NativeOps = {
   },
   poll: {
     fds: ['fd'],
-    encode: ({ fd, events, timeout_ms }) => [NAT.POLL, [fd, bits(POLL_BITS, events ?? ['in']), timeout_ms ?? 0]],
+    encode: ({ fd, events, timeout_ms }) => [NAT.POLL, [fd, flagBits(POLL_BITS, events ?? ['in']), timeout_ms ?? 0]],
     decode: ({ value: [revents] }) => ({
       ready: revents !== 0,
       revents: (Object.keys(POLL_BITS) as (keyof typeof POLL_BITS)[]).filter((name) => revents & POLL_BITS[name]),
@@ -220,22 +241,22 @@ export const NATIVE_OPS: NativeOps = {
     encode: ({ fd }) => [NAT.FDINFO, [fd]],
     decode: (raw) => parseFdinfo(new TextDecoder().decode(raw.bytes)),
   },
-  dmabuf_sync: { fds: ['fd'], encode: ({ fd, flags }) => [NAT.DMABUF_SYNC, [fd, bits(DMA_BUF_SYNC, flags)]] },
+  dmabuf_sync: { fds: ['fd'], encode: ({ fd, flags }) => [NAT.DMABUF_SYNC, [fd, flagBits(DMA_BUF_SYNC, flags)]] },
   dmabuf_set_name: { fds: ['fd'], encode: ({ fd, name }) => [NAT.DMABUF_SET_NAME, [fd], name] },
   dmabuf_export_sync_file: {
     fds: ['fd'],
-    encode: ({ fd, flags }) => [NAT.DMABUF_EXPORT_SYNC_FILE, [fd, bits(DMA_BUF_SYNC, flags)]],
+    encode: ({ fd, flags }) => [NAT.DMABUF_EXPORT_SYNC_FILE, [fd, flagBits(DMA_BUF_SYNC, flags)]],
     decode: first,
     effect: 'new-fd',
   },
   dmabuf_import_sync_file: {
     fds: ['fd', 'sync_file'],
-    encode: ({ fd, sync_file, flags }) => [NAT.DMABUF_IMPORT_SYNC_FILE, [fd, sync_file, bits(DMA_BUF_SYNC, flags)]],
+    encode: ({ fd, sync_file, flags }) => [NAT.DMABUF_IMPORT_SYNC_FILE, [fd, sync_file, flagBits(DMA_BUF_SYNC, flags)]],
   },
   vgem_fence_attach: {
     fds: ['fd'],
     encode: ({ fd, handle, flags, pad }) =>
-      [NAT.VGEM_FENCE_ATTACH, [fd, handle, bits({ write: VGEM_FENCE_WRITE }, flags), pad ?? 0]],
+      [NAT.VGEM_FENCE_ATTACH, [fd, handle, flagBits({ write: VGEM_FENCE_WRITE }, flags), pad ?? 0]],
     decode: first,
   },
   vgem_fence_signal: {
@@ -273,13 +294,61 @@ export const NATIVE_OPS: NativeOps = {
   module_load: {
     fds: [],
     encode: ({ name }) => {
-      if (!/^[\w-]+$/.test(name)) return { errno: 'EINVAL', detail: `module name ${JSON.stringify(name)}` };
-      const ko = `${MODULE_DIR}/${name}.ko`;
-      if (!existsSync(ko)) return { errno: 'ENOENT', detail: `no ${ko} (the VM's module folder)` };
-      return [NAT.MODULE_LOAD, [], ko];
+      const ko = modulePath(name);
+      return typeof ko === 'string' ? [NAT.MODULE_LOAD, [], ko] : ko;
     },
   },
+  kselftest_run: {
+    fds: [],
+    encode: ({ module, test }) => {
+      const ko = modulePath(module);
+      if (typeof ko !== 'string') return ko;
+      const param = selftestParam(readFileSync(ko), test);
+      if (!param) return { errno: 'ENOENT', detail: `${ko} has no selftest ${test} (no igt__N__${test} parameter)` };
+      return [NAT.KSELFTEST, [], `${ko}\n${param}`];
+    },
+  },
+  memfd_create: {
+    fds: [],
+    encode: ({ name, flags }) => [NAT.MEMFD_CREATE, [flagBits(MFD_FLAGS, flags)], name ?? 'primeci'],
+    decode: first,
+    effect: 'new-fd',
+  },
+  ftruncate: { fds: ['fd'], encode: ({ fd, size }) => [NAT.FTRUNCATE, [fd, size]] },
+  memfd_add_seals: { fds: ['fd'], encode: ({ fd, seals }) => [NAT.ADD_SEALS, [fd, flagBits(F_SEALS, seals)]] },
+  memfd_get_seals: { fds: ['fd'], encode: ({ fd }) => [NAT.GET_SEALS, [fd]], decode: (raw) => sealNames(raw.value[0]) },
+  udmabuf_create: {
+    fds: ['fd', 'memfd'],
+    encode: ({ fd, memfd, offset, size, flags }) =>
+      [NAT.UDMABUF_CREATE, [fd, memfd, offset, size, flagBits(UDMABUF_FLAGS, flags)]],
+    decode: first,
+    effect: 'new-fd',
+  },
+  udmabuf_create_list: {
+    fds: ['fd'],
+    itemFds: { list: 'items', field: 'memfd' },
+    encode: ({ fd, items, flags }) => {
+      const list = items.map(({ memfd, offset, size }) => `${memfd} ${offset} ${size}`).join(';');
+      if (items.length > UDMABUF_LIST_MAX || list.length >= NAT_STR - 1) {
+        return { errno: 'E2BIG', detail: `the native backend passes at most ${UDMABUF_LIST_MAX} items in ${NAT_STR - 2} characters (src/buffers.c)` };
+      }
+      return [NAT.UDMABUF_CREATE_LIST, [fd, flagBits(UDMABUF_FLAGS, flags)], list];
+    },
+    decode: first,
+    effect: 'new-fd',
+  },
+  dma_heap_alloc: {
+    fds: ['fd'],
+    encode: ({ fd, len, fd_flags, heap_flags, layout }) =>
+      [NAT.DMA_HEAP_ALLOC, [fd, len, flagBits(DMA_HEAP_FD_FLAGS, fd_flags ?? ['rdwr', 'cloexec']), heap_flags ?? 0, HEAP_LAYOUT[layout ?? 'current']]],
+    decode: first,
+    effect: 'new-fd',
+  },
 };
+
+/** src/buffers.c MAX_ITEMS, and src/native.h NAT_STR (the op's text, with its NUL). */
+const UDMABUF_LIST_MAX = 16;
+const NAT_STR = 256;
 
 export function nativeOp<N extends OpName>(op: N): NativeOp<N> | undefined {
   return NATIVE_OPS[op] as NativeOp<N> | undefined;

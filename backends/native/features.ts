@@ -1,5 +1,6 @@
 // Kernel features a scenario may require, probed on the running kernel.
 import { existsSync } from 'node:fs';
+import { MODULE_DIR } from './encode.ts';
 
 /** What each feature needs to be present, and how to tell. */
 const PROBES: Record<string, { present: () => boolean; missing: string }> = {
@@ -14,11 +15,16 @@ const PROBES: Record<string, { present: () => boolean; missing: string }> = {
   },
   udmabuf: {
     present: () => existsSync('/dev/udmabuf'),
-    missing: 'no /dev/udmabuf (udmabuf module not loaded)',
+    missing: 'no /dev/udmabuf (CONFIG_UDMABUF off, or the udmabuf module not loaded)',
   },
   dma_heap_system: {
     present: () => existsSync('/dev/dma_heap/system'),
-    missing: 'no /dev/dma_heap/system (kernel built without CONFIG_DMABUF_HEAPS_SYSTEM)',
+    missing: 'no /dev/dma_heap/system (CONFIG_DMABUF_HEAPS_SYSTEM off, or the heap modules not loaded)',
+  },
+  dmabuf_selftests: {
+    // IGT's igt_kselftests loads it by name; here from the VM's module folder (kselftest_run)
+    present: () => existsSync(`${MODULE_DIR}/dmabuf_selftests.ko`),
+    missing: `no ${MODULE_DIR}/dmabuf_selftests.ko (CONFIG_DMABUF_SELFTESTS off, or the module not built for the VM)`,
   },
 };
 

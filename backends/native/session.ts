@@ -10,6 +10,7 @@ import type { NativeAddon, RawOp, RawResult } from './addon.ts';
 import { BAD_FD, NAT, SLEEP_OP, nativeOp } from './encode.ts';
 import { KmsgReader } from './kmsg.ts';
 import { featureUnmet } from './features.ts';
+import { ANY_DRIVER, matchesDriver, NOT_ANY_DRIVERS } from '../drivers.ts';
 
 const ERRNO_BY_NUMBER = new Map<number, Errno>(Object.entries(ERRNO).map(([name, n]) => [n, name as Errno]));
 
@@ -49,14 +50,17 @@ export class NativeSession implements Session {
 
   unmet(requirement: Requirement): string | undefined {
     if ('driver' in requirement) {
+      const wanted = requirement.driver;
+      const present = (drivers: string[]) => drivers.some((name) => matchesDriver(wanted, name));
       let drivers = this.addon.drivers();
       // IGT's drm_open_driver loads the driver's module on demand (an earlier
       // test, such as vgem_basic@unload, may have removed it).
-      if (!drivers.includes(requirement.driver) && this.loadModule(requirement.driver)) drivers = this.addon.drivers();
-      if (drivers.includes(requirement.driver)) return undefined;
+      if (!present(drivers) && wanted !== ANY_DRIVER && this.loadModule(wanted)) drivers = this.addon.drivers();
+      if (present(drivers)) return undefined;
+      const what = wanted === ANY_DRIVER ? `DRM device but ${NOT_ANY_DRIVERS.join(', ')} (IGT's DRIVER_ANY)` : `${wanted} device`;
       return drivers.length
-        ? `no ${requirement.driver} device (DRM drivers here: ${drivers.join(', ')})`
-        : `no ${requirement.driver} device (no DRM device in /dev/dri)`;
+        ? `no ${what} (DRM drivers here: ${drivers.join(', ')})`
+        : `no ${what} (no DRM device in /dev/dri)`;
     }
     if ('op' in requirement) return opUnmet(requirement.op);
     return featureUnmet(requirement.feature);
@@ -94,9 +98,12 @@ export class NativeSession implements Session {
   private prepare(op: OpName, args: Readonly<Record<string, unknown>>, files: Files): RawOp | OpResult {
     const native = nativeOp(op);
     if (!native) return { ok: false, errno: 'ENOSYS', detail: `op ${op} is not available on the native backend` };
+    const own = (fd: unknown) => (files.fds.has(fd as number) ? fd : BAD_FD);
     const owned: Record<string, unknown> = { ...args };
-    for (const name of native.fds) {
-      if (!files.fds.has(args[name] as number)) owned[name] = BAD_FD;
+    for (const name of native.fds) owned[name] = own(args[name]);
+    if (native.itemFds) {
+      const { list, field } = native.itemFds;
+      owned[list] = (args[list] as Record<string, unknown>[]).map((item) => ({ ...item, [field]: own(item[field]) }));
     }
     const raw = native.encode(owned as never);
     return Array.isArray(raw) ? raw : { ok: false, errno: raw.errno, detail: raw.detail };

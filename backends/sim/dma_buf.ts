@@ -11,6 +11,8 @@ import {
   dma_resv_usage_rw, dma_resv_wait_timeout,
 } from './dma_resv.ts';
 import type { DrmDevice } from './drm_device.ts';
+import type { Kernel } from './kernel.ts';
+import { O_ACCMODE, O_CLOEXEC, O_RDWR, O_WRONLY } from '../uapi.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
 import { EPOLLIN, EPOLLOUT, File, fput, get_file, type FileOperations, type Whence } from './file.ts';
 import type { PageSource } from './drm_gem.ts';
@@ -18,9 +20,8 @@ import { PAGE_SIZE, vma_set_file, type VmArea } from './mm.ts';
 import { current, type KGen } from './sched.ts';
 import { sync_file_create, sync_file_get_fence } from './sync_file.ts';
 
-/** O_RDWR and O_CLOEXEC as DRM_RDWR / DRM_CLOEXEC carry them. */
-export const O_RDWR = 0o2;
-export const O_CLOEXEC = 0o2000000;
+export { O_CLOEXEC, O_RDWR } from '../uapi.ts';
+const O_RDONLY = 0;
 
 /** struct dma_buf_ops */
 export interface DmaBufOps {
@@ -30,9 +31,22 @@ export interface DmaBufOps {
   map_dma_buf(attach: DmaBufAttachment): KGen<KResult<PageSource>>;
   release(dmabuf: DmaBuf): KGen<void>;
   mmap?(dmabuf: DmaBuf, vma: VmArea): KGen<KResult<void>>;
-  /** A kernel virtual mapping of the whole buffer. */
-  vmap(dmabuf: DmaBuf): KGen<KResult<PageSource>>;
-  vunmap(dmabuf: DmaBuf): KGen<void>;
+  /** A kernel virtual mapping of the whole buffer; absent: dma_buf_vmap is -EINVAL. */
+  vmap?(dmabuf: DmaBuf): KGen<KResult<PageSource>>;
+  vunmap?(dmabuf: DmaBuf): KGen<void>;
+  /** DMA_BUF_IOCTL_SYNC start / end: the exporter's cache maintenance, which may refuse. */
+  begin_cpu_access?(dmabuf: DmaBuf, direction: DmaDataDirection): KGen<KResult<void>>;
+  end_cpu_access?(dmabuf: DmaBuf, direction: DmaDataDirection): KGen<KResult<void>>;
+}
+
+/** enum dma_data_direction, as DMA_BUF_IOCTL_SYNC derives it from READ / WRITE. */
+export type DmaDataDirection = 'bidirectional' | 'to_device' | 'from_device';
+
+/** What a dma-buf pins while it lives (exp_info->owner, THIS_MODULE): a DRM device, a misc device, a heap. */
+export interface DmaBufOwner {
+  readonly kernel: Kernel;
+  /** References keeping the exporter's module loaded. */
+  refs: number;
 }
 
 /** struct iosys_map: a kernel mapping; `pages` is gone once the exporter unmapped it. */
@@ -64,8 +78,8 @@ export class DmaBuf {
     readonly priv: unknown,
     readonly resv: DmaResv,
     readonly exp_name: string,
-    /** The exporting device, whose module the dma-buf pins. */
-    readonly owner: DrmDevice,
+    /** The exporter, whose module the dma-buf pins. */
+    readonly owner: DmaBufOwner,
   ) {
     this.ino = owner.kernel.allocInode();
   }
@@ -78,8 +92,8 @@ export interface ExportInfo {
   /** The exporter's reservation object; a new one when absent. */
   resv?: DmaResv;
   exp_name: string;
-  owner: DrmDevice;
-  /** O_RDWR (and O_CLOEXEC, ignored here) as the exporter was asked. */
+  owner: DmaBufOwner;
+  /** The file's open flags: the access mode (O_CLOEXEC is the fd's, ignored here). */
   flags: number;
 }
 
@@ -91,8 +105,10 @@ export function is_dma_buf_file(file: File): boolean {
 export function dma_buf_export(info: ExportInfo): KResult<DmaBuf> {
   if (info.size <= 0 || info.size % PAGE_SIZE !== 0) return ERR('EINVAL', `cannot export ${info.size} bytes`);
   const dmabuf = new DmaBuf(info.size, info.ops, info.priv, info.resv ?? new DmaResv(), info.exp_name, info.owner);
-  const rdwr = (info.flags & O_RDWR) !== 0;
-  dmabuf.file = new File(dma_buf_fops, dmabuf, { read: true, write: rdwr }, info.flags & O_RDWR);
+  // dma_buf_getfile -> alloc_file_pseudo: f_mode follows the access mode (OPEN_FMODE)
+  const accmode = info.flags & O_ACCMODE;
+  const mode = { read: accmode === O_RDONLY || accmode === O_RDWR, write: accmode === O_WRONLY || accmode === O_RDWR };
+  dmabuf.file = new File(dma_buf_fops, dmabuf, mode, accmode);
   info.owner.refs++;
   return dmabuf;
 }
@@ -181,6 +197,8 @@ export function* dma_buf_vmap(dmabuf: DmaBuf): KGen<KResult<DmaBufMap>> {
   if (switches.vmap_refcount === 'core' && dmabuf.vmapping_counter > 0) {
     dmabuf.vmapping_counter++;
     ret = dmabuf.vmap_ptr!;
+  } else if (!dmabuf.ops.vmap) {
+    ret = ERR('EINVAL', `the ${dmabuf.exp_name} exporter has no vmap`);
   } else {
     const pages = yield* dmabuf.ops.vmap(dmabuf);
     if (IS_ERR(pages)) {
@@ -200,7 +218,7 @@ export function* dma_buf_vunmap(dmabuf: DmaBuf, map: DmaBufMap): KGen<void> {
   const coreLocks = switches.dma_buf_mmap_locking === 'core';
   if (coreLocks) yield* dma_resv_lock(dmabuf.resv);
   if (switches.vmap_refcount === 'driver' || --dmabuf.vmapping_counter === 0) {
-    yield* dmabuf.ops.vunmap(dmabuf);
+    yield* dmabuf.ops.vunmap!(dmabuf);
     map.pages = undefined;
     if (dmabuf.vmap_ptr) dmabuf.vmap_ptr.pages = undefined;
     if (switches.vmap_refcount === 'driver') dmabuf.vmapping_counter--;
@@ -288,9 +306,19 @@ function* dma_buf_ioctl_sync(dmabuf: DmaBuf, flags: number): KGen<KResult<Value>
     if (flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK) return ERR('EINVAL', `invalid sync flags 0x${(flags >>> 0).toString(16)}`);
     if ((flags & DMA_BUF_SYNC_RW) === 0) return ERR('EINVAL', 'sync flags name neither read nor write');
   }
-  if (flags & DMA_BUF_SYNC_END || fault === 'sync-skips-wait') return null;
-  // dma_buf_begin_cpu_access -> __dma_buf_begin_cpu_access: wait for implicit rendering
-  const write = (flags & DMA_BUF_SYNC_WRITE) !== 0;
+  const direction: DmaDataDirection = (flags & DMA_BUF_SYNC_RW) === DMA_BUF_SYNC_RW
+    ? 'bidirectional'
+    : flags & DMA_BUF_SYNC_WRITE ? 'to_device' : 'from_device';
+  if (flags & DMA_BUF_SYNC_END) {
+    // dma_buf_end_cpu_access
+    const ret = dmabuf.ops.end_cpu_access ? yield* dmabuf.ops.end_cpu_access(dmabuf, direction) : undefined;
+    return IS_ERR(ret) ? ret : null;
+  }
+  // dma_buf_begin_cpu_access: the exporter first, then __dma_buf_begin_cpu_access waits for implicit rendering
+  const ret = dmabuf.ops.begin_cpu_access ? yield* dmabuf.ops.begin_cpu_access(dmabuf, direction) : undefined;
+  if (IS_ERR(ret)) return ret;
+  if (fault === 'sync-skips-wait') return null;
+  const write = direction !== 'from_device';
   yield* dma_resv_wait_timeout(dmabuf.resv, dma_resv_usage_rw(write), undefined);
   return null;
 }

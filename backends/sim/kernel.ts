@@ -3,6 +3,7 @@
 import type { KmsgRecord } from '../backend.ts';
 import type { Chooser } from './chooser.ts';
 import type { DrmDevice, DrmDriver } from './drm_device.ts';
+import type { File } from './file.ts';
 import { LockdepMap } from './locking.ts';
 import { Lockdep, resetLockAddresses } from './lockdep.ts';
 import type { Switches } from './profile.ts';
@@ -26,6 +27,8 @@ export class Kernel {
   readonly devices: DrmDevice[] = [];
   /** The DRM driver modules this machine has, loaded or not. */
   readonly drivers: DrmDriver[] = [];
+  /** Character devices beyond DRM's (misc devices, dma-heaps): open() of their /dev path. */
+  readonly chardevs = new Map<string, () => File>();
   /** register_shrinker */
   readonly shrinkers: Shrinker[] = [];
   private nextPid = 1000;

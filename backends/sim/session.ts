@@ -14,6 +14,9 @@ import { implemented, syscall } from './syscalls.ts';
 import { i915_sim_driver } from './i915_sim.ts';
 import { vgem_driver } from './vgem_drv.ts';
 import { vkms_driver } from './vkms_drv.ts';
+import { udmabuf_dev_init } from './udmabuf.ts';
+import { system_heap_create } from './system_heap.ts';
+import { ANY_DRIVER, matchesDriver, NOT_ANY_DRIVERS } from '../drivers.ts';
 
 /** The command name of scenario processes in kernel messages. */
 const COMM = 'primeci';
@@ -21,7 +24,15 @@ const COMM = 'primeci';
 const HUNG_TASK_TIMEOUT_US = 120_000_000;
 
 /** Kernel features a scenario may require, beyond drivers and ops. */
-const FEATURES = new Set(['lockdep', 'virtual_time', 'module_unload', 'sw_sync', 'dma_buf_export_sync_file', 'dma_buf_import_sync_file']);
+const FEATURES = new Set([
+  'lockdep', 'virtual_time', 'module_unload', 'sw_sync', 'dma_buf_export_sync_file', 'dma_buf_import_sync_file',
+  'udmabuf', 'dma_heap_system',
+]);
+
+/** Features only a real kernel has, and why. */
+const ABSENT_FEATURES: Record<string, string> = {
+  dmabuf_selftests: 'the simulator has no in-kernel selftests (dmabuf_selftests runs on a real kernel: --backend native)',
+};
 
 class SimThread implements Thread {
   constructor(private readonly session: SimSession) {}
@@ -62,19 +73,25 @@ export class SimSession implements Session {
       this.kernel.drivers.push(driver);
       register_driver(this.kernel, driver);
     }
+    udmabuf_dev_init(this.kernel);
+    system_heap_create(this.kernel);
     this.kernel.printk(6, `Linux version ${build.switches.release} (primeci-sim ${build.name})`);
     if (test) this.kernel.printk(6, igtKmsgMarker(test));
   }
 
   unmet(requirement: Requirement): string | undefined {
     if ('driver' in requirement) {
-      const present = this.kernel.devices.some((d) => d.driver.name === requirement.driver);
-      return present ? undefined : `no ${requirement.driver} device in the simulated kernel`;
+      const present = this.kernel.devices.some((d) => matchesDriver(requirement.driver, d.driver.name));
+      if (present) return undefined;
+      return requirement.driver === ANY_DRIVER
+        ? `no DRM device but ${NOT_ANY_DRIVERS.join(', ')} in the simulated kernel (IGT's DRIVER_ANY)`
+        : `no ${requirement.driver} device in the simulated kernel`;
     }
     if ('op' in requirement) {
       return implemented(requirement.op) ? undefined : `the simulator does not implement ${requirement.op}`;
     }
-    return FEATURES.has(requirement.feature) ? undefined : `the simulated kernel has no feature ${requirement.feature}`;
+    if (FEATURES.has(requirement.feature)) return undefined;
+    return ABSENT_FEATURES[requirement.feature] ?? `the simulated kernel has no feature ${requirement.feature}`;
   }
 
   /** Start `body` as a new task of `process`; the last task of a process to end exits it. */

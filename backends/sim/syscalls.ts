@@ -14,6 +14,8 @@ import { importer_vmap, importer_vmap_read, importer_vunmap } from './kernel_imp
 import { sys_recv_fd, sys_send_fd, sys_socketpair } from './af_unix.ts';
 import { drm_debugfs_files, drm_sysfs_files } from './drm_debugfs.ts';
 import { delete_module, load_module } from './module.ts';
+import { sys_ftruncate, sys_memfd_add_seals, sys_memfd_create_op, sys_memfd_get_seals } from './memfd.ts';
+import { matchesDriver } from '../drivers.ts';
 import { sw_sync_debugfs_open } from './sw_sync.ts';
 import { try_to_free_pages } from './vmscan.ts';
 import { SYSCALL_COST_US } from './kernel.ts';
@@ -27,8 +29,10 @@ function* sys_open(args: Args): KGen<KResult<Value>> {
   const { driver, path } = args as { driver?: string; path?: string };
   const kernel = current().kernel;
   if (driver === undefined && path === undefined) return ERR('EINVAL', 'open needs a driver name or a device path');
+  const chardev = path !== undefined ? kernel.chardevs.get(path) : undefined;
+  if (chardev) return current().process.files.install(chardev(), false);
   const dev = kernel.devices.find((d) =>
-    path !== undefined ? d.path === path || d.renderPath === path : d.driver.name === driver);
+    path !== undefined ? d.path === path || d.renderPath === path : matchesDriver(driver!, d.driver.name));
   if (!dev) return ERR('ENOENT', path !== undefined ? `no such device node ${path}` : `no ${driver} device is loaded`);
   return current().process.files.install(drm_open(dev, path === dev.renderPath), false);
 }
@@ -44,7 +48,7 @@ function* sys_read_device_files(args: Args): KGen<KResult<Value>> {
 
 /** open(2) of /dev/dri/renderD* of the device whose driver is `driver`. */
 function* sys_open_render(args: Args): KGen<KResult<Value>> {
-  const dev = current().kernel.devices.find((d) => d.driver.name === args.driver);
+  const dev = current().kernel.devices.find((d) => matchesDriver(args.driver as string, d.driver.name));
   if (!dev) return ERR('ENOENT', `no ${String(args.driver)} device is loaded`);
   return yield* sys_open({ path: dev.renderPath });
 }
@@ -129,7 +133,8 @@ function* proc_fdinfo(args: Args): KGen<KResult<Value>> {
   const file = files.fdget(fd);
   if (IS_ERR(file)) return ERR('ENOENT', `/proc/self/fdinfo/${fd}: fd is not open`);
   const flags = file.f_flags | (files.cloexec(fd) ? O_CLOEXEC : 0);
-  const lines = [`pos:\t${file.f_pos}`, `flags:\t0${flags.toString(8).padStart(7, '0')}`, ...(file.f_op.show_fdinfo?.(file) ?? [])];
+  // fs/proc/fd.c seq_show prints "flags:\t0%o": no padding
+  const lines = [`pos:\t${file.f_pos}`, `flags:\t0${flags.toString(8)}`, ...(file.f_op.show_fdinfo?.(file) ?? [])];
   const info: Record<string, Value> = {};
   for (const line of lines) {
     const [key, value] = line.split(':\t');
@@ -238,6 +243,13 @@ const SYSCALLS: Partial<Record<OpName, Syscall>> = {
   unix_recv_fd: sys_recv_fd,
   module_unload,
   module_load,
+  memfd_create: sys_memfd_create_op,
+  ftruncate: sys_ftruncate,
+  memfd_add_seals: sys_memfd_add_seals,
+  memfd_get_seals: sys_memfd_get_seals,
+  udmabuf_create: ioctl('udmabuf_create'),
+  udmabuf_create_list: ioctl('udmabuf_create_list'),
+  dma_heap_alloc: ioctl('dma_heap_alloc'),
   gem_create: ioctl('gem_create'),
   gem_userptr: ioctl('gem_userptr'),
   gem_pwrite: ioctl('gem_pwrite'),

@@ -1,4 +1,4 @@
-// The IGT subtests docs/coverage.md accounts for: every subtest of the eight
+// The IGT subtests docs/coverage.md accounts for: every subtest of the nine
 // binaries primeci mirrors, as igt_runner names them (igt@binary@subtest and,
 // for dynamic subtests, @dynamic). Read from igt-gpu-tools' tests/ (HEAD Oct
 // 2025); kept independent of suites/ so a subtest nobody mirrored still shows.
@@ -83,6 +83,13 @@ export const IGT_CATALOGUE: IgtBinary[] = [
       'sync_multi_timeline_wait', 'sync_multi_consumer', 'sync_multi_consumer_producer',
       'sync_multi_producer_single_consumer', 'sync_expired_merge', 'sync_random_merge',
     ),
+  },
+  {
+    // igt_kselftests("dmabuf_selftests"): one dynamic subtest per selftest the
+    // module declares; these are Debian 6.1's drivers/dma-buf/selftests.h.
+    binary: 'dmabuf',
+    source: 'tests/dmabuf.c',
+    subtests: [{ name: 'all-tests', dynamic: ['sanitycheck', 'dma_fence', 'dma_fence_chain', 'dma_fence_unwrap', 'dma_resv'] }],
   },
 ];
 

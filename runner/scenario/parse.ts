@@ -60,9 +60,14 @@ const RELATIONS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 
 const refString = z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'a $reference');
 
-/** An op argument as written in YAML: its literal type, or a `$reference`. */
+/** An op argument as written in YAML: its literal type, or a `$reference`; so are the elements of a list and the fields of a record. */
 export function yamlArg(type: z.ZodType): z.ZodType {
-  if (type instanceof z.ZodOptional) return z.union([type.unwrap() as z.ZodType, refString]).optional();
+  if (type instanceof z.ZodOptional) return yamlArg(type.unwrap() as z.ZodType).optional();
+  if (type instanceof z.ZodArray) return z.union([z.array(yamlArg(type.element as z.ZodType)), refString]);
+  if (type instanceof z.ZodObject) {
+    const shape = Object.fromEntries(Object.entries(type.shape).map(([k, v]) => [k, yamlArg(v as z.ZodType)]));
+    return z.union([z.strictObject(shape), refString]);
+  }
   return z.union([type, refString]);
 }
 

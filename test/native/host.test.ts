@@ -10,6 +10,7 @@ import type { OpName } from '../../backends/ops.ts';
 import { loadAddon, loadAddonFrom } from '../../backends/native/addon.ts';
 import { nativeBackend } from '../../backends/native/index.ts';
 import { parseKmsgRecord } from '../../backends/native/kmsg.ts';
+import { selftestParam } from '../../backends/native/encode.ts';
 
 const addon = loadAddon();
 
@@ -64,6 +65,9 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
     t.match(session.unmet({ op: 'no_such_op' as OpName }), /unknown op/);
     t.match(session.unmet({ feature: 'sw_sync' }), /CONFIG_SW_SYNC/);
     t.match(session.unmet({ feature: 'warp_drive' }), /no probe on the native backend/);
+    t.match(session.unmet({ driver: 'any' }), /no DRM device but vgem, vkms, virtio_gpu \(IGT's DRIVER_ANY\)/);
+    t.match(session.unmet({ feature: 'dmabuf_selftests' }), /dmabuf_selftests\.ko/);
+    t.match(session.unmet({ feature: 'udmabuf' }), /no \/dev\/udmabuf/);
     session.dispose();
   });
 
@@ -187,6 +191,41 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
         while (!g.next().done);
       }, /cannot spawn from inside a forked child/);
     });
+  });
+
+  t.test('memfds and seals are real on the host; udmabuf and heap ops reach the kernel with owned fds only', async (t) => {
+    runOps((call) => {
+      t.match(call('memfd_create', { flags: 0x40 }), { ok: false, errno: 'EINVAL' }, 'unknown memfd flags');
+      const plain = value(call('memfd_create', {}));
+      t.same(value(call('memfd_get_seals', { fd: plain })), ['seal'], 'F_SEAL_SEAL without allow_sealing');
+      t.match(call('memfd_add_seals', { fd: plain, seals: ['shrink'] }), { ok: false, errno: 'EPERM' });
+      const memfd = value(call('memfd_create', { name: 'host', flags: ['allow_sealing', 'cloexec'] }));
+      t.match(call('memfd_add_seals', { fd: memfd, seals: -1 }), { ok: false, errno: 'EINVAL' }, 'upper 32 bits');
+      t.same(call('ftruncate', { fd: memfd, size: 8192 }), { ok: true, value: null });
+      t.same(call('memfd_add_seals', { fd: memfd, seals: ['shrink', 'grow'] }), { ok: true, value: null });
+      t.match(call('ftruncate', { fd: memfd, size: 4096 }), { ok: false, errno: 'EPERM' }, 'F_SEAL_SHRINK');
+      t.same(value(call('memfd_get_seals', { fd: memfd })), ['shrink', 'grow']);
+      t.equal(value(call('lseek', { fd: memfd, offset: 0, whence: 'end' })), 8192);
+      const zero = value(call('open', { path: '/dev/zero' }));
+      t.match(call('memfd_get_seals', { fd: zero }), { ok: false, errno: 'EINVAL' }, 'not a shmem file');
+      t.match(call('ftruncate', { fd: zero, size: 0 }), { ok: false, errno: 'EINVAL' }, 'not a regular file');
+      t.match(call('memfd_get_seals', { fd: 1 }), { ok: false, errno: 'EBADF' }, 'the runner\'s stdout is not the scenario\'s');
+      t.match(call('udmabuf_create', { fd: memfd, memfd, offset: 0, size: 4096 }), { ok: false, errno: 'ENOTTY' }, 'a memfd is no udmabuf device');
+      t.match(call('udmabuf_create', { fd: memfd, memfd, offset: -1, size: 4096 }), { ok: false, errno: 'EINVAL' }, 'offset is a u64');
+      t.match(call('udmabuf_create_list', { fd: 1, items: [{ memfd: 2, offset: 0, size: 4096 }] }), { ok: false, errno: 'EBADF' });
+      const many = Array.from({ length: 17 }, () => ({ memfd, offset: 0, size: 4096 }));
+      t.match(call('udmabuf_create_list', { fd: memfd, items: many }), { ok: false, errno: 'E2BIG', detail: /at most 16 items/ });
+      t.match(call('dma_heap_alloc', { fd: memfd, len: 4096 }), { ok: false, errno: 'ENOTTY' }, 'a memfd is no heap');
+      t.match(call('dma_heap_alloc', { fd: memfd, len: 4096, layout: 'newer' }), { ok: false, errno: 'ENOTTY' });
+      t.match(call('kselftest_run', { module: 'dmabuf_selftests', test: 'dma_fence' }), { ok: false, errno: 'ENOENT', detail: /dmabuf_selftests\.ko/ });
+    });
+  });
+
+  t.test('the selftest parameter is read from the module\'s modinfo as IGT reads it', async (t) => {
+    const ko = new TextEncoder().encode('\0license=GPL\0parmtype=igt__13__dma_fence:bool\0parmtype=igt__14__dma_fence_chain:bool\0');
+    t.equal(selftestParam(ko, 'dma_fence'), 'igt__13__dma_fence');
+    t.equal(selftestParam(ko, 'dma_fence_chain'), 'igt__14__dma_fence_chain');
+    t.equal(selftestParam(ko, 'dma_resv'), undefined);
   });
 
   t.test('an exception in a thread ends the run and is rethrown', async (t) => {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 enum nat_code {
-	NAT_OPEN_DRIVER, /* str: driver name */
+	NAT_OPEN_DRIVER, /* any: 0 str is the driver name; 1 str lists the drivers to pass over (IGT's DRIVER_ANY) */
 	NAT_OPEN_PATH, /* str: path */
 	NAT_CLOSE, /* fd */
 	NAT_DUP, /* fd */
@@ -41,12 +41,20 @@ enum nat_code {
 	NAT_SYNC_WAIT, /* fd timeout_ms: ETIME when not signalled in time */
 	NAT_MODULE_UNLOAD, /* str: module name */
 	NAT_MODULE_LOAD, /* str: path of the .ko */
-	NAT_OPEN_RENDER, /* str: driver name -> fd */
+	NAT_OPEN_RENDER, /* any, str: as NAT_OPEN_DRIVER -> fd */
 	NAT_SET_VERSION, /* fd di_major di_minor dd_major dd_minor -> the four back */
 	NAT_UNIX_SOCKETPAIR, /* -> fd0 fd1 */
 	NAT_UNIX_SEND_FD, /* socket fd */
 	NAT_UNIX_RECV_FD, /* socket -> fd */
 	NAT_DRM_MINOR, /* fd -> minor of the DRM character device it is open on */
+	NAT_MEMFD_CREATE, /* flags, str: name -> fd */
+	NAT_FTRUNCATE, /* fd size */
+	NAT_ADD_SEALS, /* fd seals */
+	NAT_GET_SEALS, /* fd -> seals */
+	NAT_UDMABUF_CREATE, /* fd memfd offset size flags -> fd */
+	NAT_UDMABUF_CREATE_LIST, /* fd flags, str: "memfd offset size" items separated by ';' -> fd */
+	NAT_DMA_HEAP_ALLOC, /* fd len fd_flags heap_flags layout (0 current, 1 older, 2 newer) -> fd */
+	NAT_KSELFTEST, /* str: "PATH.ko\nPARAM": unload, load with PARAM=1, unload; the init's errno */
 	NAT_CODE_COUNT
 };
 
@@ -75,6 +83,8 @@ struct nat_result {
 void nat_execute(const struct nat_op *op, struct nat_result *res);
 /* The fence, sync_file, poll and module ops (fences.c); returns the errno. */
 int nat_execute_fence_op(const struct nat_op *op, struct nat_result *res);
+/* memfd, udmabuf, dma-heap and in-kernel selftest ops (buffers.c); returns the errno. */
+int nat_execute_buffer_op(const struct nat_op *op, struct nat_result *res);
 /* Passing fds over AF_UNIX sockets (unix.c); returns the errno. */
 int nat_execute_unix_op(const struct nat_op *op, struct nat_result *res);
 

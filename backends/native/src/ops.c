@@ -36,10 +36,22 @@ int nat_driver_name(int fd, char *name, size_t size)
 	return 0;
 }
 
+/* Is `name` one of the comma-separated names of `list`? */
+static int listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == len && !strncmp(p, name, len))
+			return 1;
+	}
+	return 0;
+}
+
 /* Opens the first node from /dev/dri/PREFIX<first> on whose driver is
- * `driver`: primary nodes as IGT's drm_open_driver, render nodes as
- * drm_open_driver_render. */
-static int open_driver(const char *prefix, int first, const char *driver, int64_t *fd_out)
+ * `driver` (or, with `any`, is none of the drivers `driver` lists): primary
+ * nodes as IGT's drm_open_driver, render nodes as drm_open_driver_render. */
+static int open_driver(const char *prefix, int first, const char *driver, int any, int64_t *fd_out)
 {
 	char path[32], name[64];
 
@@ -48,7 +60,7 @@ static int open_driver(const char *prefix, int first, const char *driver, int64_
 		int fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (!nat_driver_name(fd, name, sizeof(name)) && !strcmp(name, driver)) {
+		if (!nat_driver_name(fd, name, sizeof(name)) && (any ? !listed(driver, name) : !strcmp(name, driver))) {
 			*fd_out = fd;
 			return 0;
 		}
@@ -216,7 +228,7 @@ void nat_execute(const struct nat_op *op, struct nat_result *res)
 	memset(res, 0, sizeof(*res));
 	switch (op->code) {
 	case NAT_OPEN_DRIVER:
-		err = open_driver("card", 0, op->str, &v[0]);
+		err = open_driver("card", 0, op->str, a[0] == 1, &v[0]);
 		break;
 	case NAT_OPEN_PATH:
 		err = syscall_result(open(op->str, O_RDWR | O_CLOEXEC), &v[0]);
@@ -279,13 +291,23 @@ void nat_execute(const struct nat_op *op, struct nat_result *res)
 		err = do_sleep(a[0] < 0 ? 0 : a[0]);
 		break;
 	case NAT_OPEN_RENDER:
-		err = open_driver("renderD", 128, op->str, &v[0]);
+		err = open_driver("renderD", 128, op->str, a[0] == 1, &v[0]);
 		break;
 	case NAT_SET_VERSION:
 		err = set_version(fd, a, v);
 		break;
 	case NAT_DRM_MINOR:
 		err = drm_minor(fd, &v[0]);
+		break;
+	case NAT_MEMFD_CREATE:
+	case NAT_FTRUNCATE:
+	case NAT_ADD_SEALS:
+	case NAT_GET_SEALS:
+	case NAT_UDMABUF_CREATE:
+	case NAT_UDMABUF_CREATE_LIST:
+	case NAT_DMA_HEAP_ALLOC:
+	case NAT_KSELFTEST:
+		err = nat_execute_buffer_op(op, res);
 		break;
 	case NAT_UNIX_SOCKETPAIR:
 	case NAT_UNIX_SEND_FD:

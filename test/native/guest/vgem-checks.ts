@@ -6,39 +6,14 @@
 // (Not a tap file: loading tap takes ~40 s under TCG.)
 import { writeFileSync } from 'node:fs';
 import { Checks } from './checks.ts';
-import type { OpResult, Session, Thread, ThreadBody } from '../../../backends/backend.ts';
-import type { OpName } from '../../../backends/ops.ts';
+import type { OpResult, ThreadBody } from '../../../backends/backend.ts';
 import { loadAddon } from '../../../backends/native/addon.ts';
 import { nativeBackend } from '../../../backends/native/index.ts';
+import { call, ok, withSession } from './session.ts';
 
 const addon = loadAddon();
 const drivers = addon.ok ? addon.addon.drivers() : [];
 const t = new Checks();
-
-function call(thread: Thread, op: OpName, args: Record<string, unknown>): OpResult {
-  const gen = thread.call(op, args);
-  let step = gen.next();
-  while (!step.done) step = gen.next();
-  return step.value;
-}
-
-function ok(r: OpResult): any {
-  if (!r.ok) throw new Error(`unexpected -${r.errno}${r.detail ? ` (${r.detail})` : ''}`);
-  return r.value;
-}
-
-/** A session whose main thread is handed to `body`, disposed afterwards. */
-function withSession(body: (th: Thread, session: Session) => Generator<any, void, unknown> | void): void {
-  const session = nativeBackend.session({ build: 'native', seed: 0 });
-  try {
-    session.run(function* (th) {
-      const inner = body(th, session);
-      if (inner) yield* inner;
-    });
-  } finally {
-    session.dispose();
-  }
-}
 
 t.ok(addon.ok, `the addon loads${addon.ok ? '' : `: ${addon.reason}`}`);
 t.ok(drivers.includes('vgem'), `vgem is present (drivers: ${drivers.join(', ')})`);
