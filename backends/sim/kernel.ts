@@ -6,7 +6,7 @@ import type { DrmDevice, DrmDriver } from './drm_device.ts';
 import { LockdepMap } from './locking.ts';
 import { Lockdep, resetLockAddresses } from './lockdep.ts';
 import type { Switches } from './profile.ts';
-import { Scheduler } from './sched.ts';
+import { Scheduler, type KGen } from './sched.ts';
 import type { Shrinker } from './vmscan.ts';
 
 export const KERN_ERR = 3;
@@ -28,6 +28,8 @@ export class Kernel {
   readonly drivers: DrmDriver[] = [];
   /** register_shrinker */
   readonly shrinkers: Shrinker[] = [];
+  /** Final releases queued where no task could run them (delayed_fput). */
+  readonly delayed_fput: (() => KGen<void>)[] = [];
   private nextPid = 1000;
   private nextFenceContext = 1;
   private nextInode = 1000;

@@ -64,7 +64,9 @@ export function* vm_mmap_pgoff(
   if (length === 0) return ERR('EINVAL', 'mmap length is 0');
   if (length < 0) return ERR('ENOMEM', `mmap length ${length} is larger than the address space`);
   if (offset % PAGE_SIZE !== 0) return ERR('EINVAL', `mmap offset ${offset} is not page aligned`);
-  if (offset < 0) return ERR('EOVERFLOW', `mmap offset ${offset} is negative`);
+  // file_mmap_ok: a negative offset is a huge unsigned one, past any file's end, except for
+  // FMODE_UNSIGNED_OFFSET files (DRM), whose mmap then finds no object there.
+  if (offset < 0 && !file.mode.unsignedOffset) return ERR('EOVERFLOW', `mmap offset ${offset} is negative`);
   if (prot.write && !file.mode.write) return ERR('EACCES', 'PROT_WRITE on a file not opened for writing');
   if (prot.read && !file.mode.read) return ERR('EACCES', 'PROT_READ on a file not opened for reading');
   if (!file.f_op.mmap) return ERR('ENODEV', `${file.f_op.name} files cannot be mapped`);

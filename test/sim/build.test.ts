@@ -26,7 +26,7 @@ t.test('patches apply in order on any profile', (t) => {
   }
   const m = parseBuild('mainline+dma-buf-poll-legacy');
   t.ok(m.ok && m.switches.dma_buf_poll === 'legacy', 'a bug re-applies on mainline');
-  const fixed = parseBuild('linux-6.4+drm-shmem-shrinker+drm-shmem-free-no-lock');
+  const fixed = parseBuild('linux-6.5+drm-shmem-shrinker+drm-shmem-free-no-lock');
   t.ok(fixed.ok && fixed.switches.shmem_free_takes_resv === false, 'a fix may override the patch it fixes');
   t.end();
 });
@@ -38,7 +38,7 @@ t.test('bad builds are errors naming the culprit', (t) => {
   t.match(!badPatch.ok && badPatch.error, /unknown kernel patch 'no-such-patch'/);
   const twice = parseBuild('mainline+dma-buf-poll-legacy+dma-buf-poll-legacy');
   t.match(!twice.ok && twice.error, /applied twice/);
-  const contra = parseBuild('linux-6.4+drm-shmem-free-no-lock+drm-shmem-shrinker');
+  const contra = parseBuild('linux-6.5+drm-shmem-free-no-lock+drm-shmem-shrinker');
   t.match(!contra.ok && contra.error, /'drm-shmem-free-no-lock' and 'drm-shmem-shrinker' contradict/);
   t.end();
 });
