@@ -234,6 +234,27 @@ t.test('a poll that found a pending fence holds a file reference until the fence
   t.end();
 });
 
+t.test('vmap holds dmabuf->lock on 6.1, the reservation lock from 6.2; drm-shmem pages under it', (t) => {
+  const vmap = function* (th: Thread) {
+    const fd = num(yield* th.call('open', { driver: 'vgem' }));
+    const bo = yield* dumb(th, fd);
+    const dmabuf = num(yield* th.call('prime_handle_to_fd', { fd, handle: bo.handle }));
+    const map = num(yield* th.call('kernel_vmap', { dmabuf }));
+    yield* th.call('kernel_vunmap', { vmap: map });
+  };
+  const RESV = 'reservation_ww_class_mutex';
+  const b61 = run(vmap, 'linux-6.1');
+  t.equal(b61.outcome.kind, 'completed');
+  t.ok(b61.session.kernel.lockdep.dependsOn('&dmabuf->lock', '&shmem->pages_lock'), '6.1: dma_buf_vmap -> mutex_lock(&dmabuf->lock)');
+  t.notOk(b61.session.kernel.lockdep.dependsOn(RESV, '&shmem->pages_lock'), '6.1: no reservation lock around vmap');
+  const b62 = run(vmap, 'linux-6.2');
+  t.ok(b62.session.kernel.lockdep.dependsOn(RESV, '&shmem->pages_lock'), '6.2: dma_buf_vmap_unlocked takes the resv lock');
+  const main = run(vmap, 'mainline');
+  t.equal(main.outcome.kind, 'completed', 'drm_gem_shmem_vmap_locked: no recursive resv lock');
+  t.notMatch(main.session.kmsg().map((r) => r.message).join('\n'), /WARNING/);
+  t.end();
+});
+
 t.test('PRIME cache: two handles of one object exported from one file; import finds the first', (t) => {
   run(function* (th) {
     const fd = num(yield* th.call('open', { driver: 'vgem' }));
