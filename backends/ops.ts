@@ -142,7 +142,7 @@ export const OPS = {
     result: 'fd',
   },
   sw_sync_fence_create: {
-    summary: 'SW_SYNC_IOC_CREATE_FENCE on a timeline; returns a sync_file fd.',
+    summary: 'SW_SYNC_IOC_CREATE_FENCE on a timeline; returns a sync_file fd. The kernel ignores the name (the sync_file is named after its fence).',
     args: { timeline: fd, value: int, name: z.string().optional() },
     result: 'fd',
   },
@@ -152,7 +152,7 @@ export const OPS = {
     result: 'nothing',
   },
   sync_file_merge: {
-    summary: 'SYNC_IOC_MERGE; returns the merged sync_file fd.',
+    summary: 'SYNC_IOC_MERGE; returns the merged sync_file fd. A name of 32 bytes or more is cut to 31, as the kernel cuts it.',
     args: { fd, fd2: fd, name: z.string().optional() },
     result: 'fd',
   },
