@@ -16,7 +16,7 @@ import { delete_module, load_module } from './module.ts';
 import { sw_sync_debugfs_open } from './sw_sync.ts';
 import { try_to_free_pages } from './vmscan.ts';
 import { SYSCALL_COST_US } from './kernel.ts';
-import { access_mapping, vm_mmap_pgoff, vm_munmap } from './mm.ts';
+import { access_mapping, PAGE_SIZE, vm_mmap_pgoff, vm_munmap } from './mm.ts';
 import { current, might_sleep, wait_event, type KGen } from './sched.ts';
 
 type Args = Readonly<Record<string, unknown>>;
@@ -76,6 +76,8 @@ function* sys_mmap(args: Args): KGen<KResult<Value>> {
   const { fd, length, offset = 0, prot = ['read', 'write'] } = args as {
     fd: number; length: number; offset?: number; prot?: string[];
   };
+  // sys_mmap (arch/x86): the offset must be page aligned, checked before the fd
+  if (offset % PAGE_SIZE !== 0) return ERR('EINVAL', `mmap offset ${offset} is not page aligned`);
   const task = current();
   const file = task.process.files.fdget(fd);
   if (IS_ERR(file)) return file;

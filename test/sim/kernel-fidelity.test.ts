@@ -2,7 +2,7 @@
 // differential testing found (issue 14), each as the kernel source has it.
 import t from 'tap';
 import type { Thread } from '../../backends/backend.ts';
-import { errno, num, rec, run } from './helpers.ts';
+import { bytes, errno, num, rec, run } from './helpers.ts';
 
 const SIZE = 16384;
 /** DRM_FILE_PAGE_OFFSET_START on 64-bit, in bytes. */
@@ -151,6 +151,26 @@ t.test('mmap at a negative offset: EINVAL on a drm fd (FMODE_UNSIGNED_OFFSET), E
     const dmabuf = num(yield* th.call('prime_handle_to_fd', { fd, handle: bo.handle }));
     t.equal(errno(yield* th.call('mmap', { fd, length: 4096, offset: -4096 })), 'EINVAL');
     t.equal(errno(yield* th.call('mmap', { fd: dmabuf, length: 4096, offset: -4096 })), 'EOVERFLOW');
+  }, 'linux-6.1');
+  t.end();
+});
+
+t.test("mmap's own checks in the kernel's order; protection faults are EFAULT", (t) => {
+  run(function* (th) {
+    const fd = num(yield* th.call('open', { driver: 'vgem' }));
+    const bo = yield* dumb(th, fd, 1);
+    const offset = num(yield* th.call('map_dumb', { fd, handle: bo.handle }));
+    t.equal(errno(yield* th.call('mmap', { fd: 4242, length: 4096, offset: 1 })), 'EINVAL', 'an unaligned offset before the fd');
+    t.equal(errno(yield* th.call('mmap', { fd: 4242, length: 4096 })), 'EBADF');
+    t.equal(errno(yield* th.call('mmap', { fd, length: -4096, offset })), 'ENOMEM');
+    const short = num(yield* th.call('mmap', { fd, length: 100, offset }));
+    t.equal(bytes(yield* th.call('mem_read', { map: short })).length, 4096, 'the mapping covers the whole page');
+    const none = num(yield* th.call('mmap', { fd, length: 4096, offset, prot: [] }));
+    t.equal(errno(yield* th.call('mem_read', { map: none, length: 1 })), 'EFAULT', 'a load through PROT_NONE');
+    const writeOnly = num(yield* th.call('mmap', { fd, length: 4096, offset, prot: ['write'] }));
+    t.equal(errno(yield* th.call('mem_read', { map: writeOnly, length: 1 })), 'ok', 'PROT_WRITE implies read on x86');
+    const readOnly = num(yield* th.call('mmap', { fd, length: 4096, offset, prot: ['read'] }));
+    t.equal(errno(yield* th.call('mem_write', { map: readOnly, byte: 1 })), 'EFAULT');
   }, 'linux-6.1');
   t.end();
 });
