@@ -21,7 +21,6 @@ import { PAGE_SIZE, vma_set_file, type VmArea } from './mm.ts';
 import { current, type KGen } from './sched.ts';
 import { sync_file_create, sync_file_get_fence } from './sync_file.ts';
 
-
 /** struct dma_buf_ops */
 export interface DmaBufOps {
   attach?(dmabuf: DmaBuf, attach: DmaBufAttachment): KGen<KResult<void>>;
