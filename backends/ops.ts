@@ -21,9 +21,12 @@ const content = {
     .describe('index8: byte i = i & 0xff; index32: dword i = i (little endian)'),
 };
 
+// Every fd an op creates is close-on-exec, as the native backend opens them
+// (O_CLOEXEC, F_DUPFD_CLOEXEC, SOCK_CLOEXEC, MSG_CMSG_CLOEXEC), so no worker's
+// child inherits a scenario's fds; only prime_handle_to_fd's flags choose.
 export const OPS = {
   open: {
-    summary: 'Open a DRM device by driver name (DRM_IOCTL_VERSION) or path; returns its fd.',
+    summary: 'Open a DRM device by driver name (DRM_IOCTL_VERSION) or path (O_RDWR | O_CLOEXEC); returns its fd.',
     args: { driver: z.string().optional(), path: z.string().optional() },
     result: 'fd',
   },
@@ -33,7 +36,7 @@ export const OPS = {
     result: 'fd',
   },
   close: { summary: 'close(2) any fd.', args: { fd }, result: 'nothing' },
-  dup: { summary: 'dup(2); returns the new fd.', args: { fd }, result: 'fd' },
+  dup: { summary: 'dup(2), close-on-exec (fcntl F_DUPFD_CLOEXEC); returns the new fd.', args: { fd }, result: 'fd' },
   create_dumb: {
     summary: 'DRM_IOCTL_MODE_CREATE_DUMB.',
     args: { fd, width: int, height: int, bpp: int, flags: int.optional() },
@@ -94,7 +97,7 @@ export const OPS = {
     result: 'bytes',
   },
   poll: {
-    summary: 'poll(2) one fd for in/out; returns {ready, revents}. timeout_ms -1 waits forever.',
+    summary: 'poll(2) one fd for in/out; returns {ready, revents}: ready when revents is not empty, which includes nval for an fd that is not open (poll returns 1). timeout_ms -1 waits forever.',
     args: {
       fd,
       events: z.array(z.enum(['in', 'out'])).optional().describe('default [in]'),
@@ -139,7 +142,7 @@ export const OPS = {
     result: 'fd',
   },
   sw_sync_fence_create: {
-    summary: 'SW_SYNC_IOC_CREATE_FENCE on a timeline; returns a sync_file fd.',
+    summary: 'SW_SYNC_IOC_CREATE_FENCE on a timeline; returns a sync_file fd. The kernel ignores the name (the sync_file is named after its fence).',
     args: { timeline: fd, value: int, name: z.string().optional() },
     result: 'fd',
   },
@@ -149,7 +152,7 @@ export const OPS = {
     result: 'nothing',
   },
   sync_file_merge: {
-    summary: 'SYNC_IOC_MERGE; returns the merged sync_file fd.',
+    summary: 'SYNC_IOC_MERGE; returns the merged sync_file fd. A name of 32 bytes or more is cut to 31, as the kernel cuts it.',
     args: { fd, fd2: fd, name: z.string().optional() },
     result: 'fd',
   },
@@ -164,7 +167,7 @@ export const OPS = {
     result: 'nothing',
   },
   unix_socketpair: {
-    summary: 'socketpair(AF_UNIX, SOCK_DGRAM); returns {fd0, fd1}.',
+    summary: 'socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC); returns {fd0, fd1}.',
     args: {},
     result: '{fd0, fd1}',
   },

@@ -48,7 +48,7 @@ function schedulesPerSecond(count: number): number {
   const { jobs } = selectTests([], { include: ['^igt@drm_shmem_reclaim@free-during-reclaim-once$'] });
   const started = performance.now();
   const { tried } = exploreJob(jobs[0], {
-    build: 'linux-6.4+drm-shmem-shrinker+drm-shmem-free-no-lock', random: count / 2, seed: 1, systematic: count / 2, preemptions: 2,
+    build: 'linux-6.5+drm-shmem-shrinker+drm-shmem-free-no-lock', random: count / 2, seed: 1, systematic: count / 2, preemptions: 2,
   });
   return tried / ((performance.now() - started) / 1000);
 }

@@ -4,18 +4,21 @@
 // dma_buf_mmap_locking 'core' (6.2) dma_buf_mmap_internal and dma_buf_mmap
 // take dmabuf->resv around the exporter's mmap; with 'none' (<= 6.1) and
 // 'exporter' (the seed-000 fix) they take nothing and the exporter decides.
+// vmap is locked by the core on every version: dmabuf->lock on 6.1, the
+// reservation lock since 6.2 (dma_buf_vmap_lock).
 import type { Value } from '../backend.ts';
 import { dma_fence_get_stub } from './dma_fence.ts';
 import {
-  DmaResv, dma_resv_add_fence, dma_resv_get_singleton, dma_resv_lock, dma_resv_test_signaled, dma_resv_unlock,
+  DmaResv, dma_resv_add_fence, dma_resv_fences, dma_resv_get_singleton, dma_resv_lock, dma_resv_unlock,
   dma_resv_usage_rw, dma_resv_wait_timeout,
 } from './dma_resv.ts';
 import type { DrmDevice } from './drm_device.ts';
 import type { Kernel } from './kernel.ts';
 import { O_ACCMODE, O_CLOEXEC, O_RDWR, O_WRONLY } from '../uapi.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
-import { EPOLLIN, EPOLLOUT, File, fput, get_file, type FileOperations, type Whence } from './file.ts';
+import { EPOLLIN, EPOLLOUT, File, fput, fput_any, get_file, type FileOperations, type Whence } from './file.ts';
 import type { PageSource } from './drm_gem.ts';
+import { Mutex, mutexClass, mutex_lock, mutex_unlock } from './locking.ts';
 import { PAGE_SIZE, vma_set_file, type VmArea } from './mm.ts';
 import { current, type KGen } from './sched.ts';
 import { sync_file_create, sync_file_get_fence } from './sync_file.ts';
@@ -62,13 +65,21 @@ export class DmaBufAttachment {
   ) {}
 }
 
+const dmabuf_lock_class = mutexClass('&dmabuf->lock');
+
 export class DmaBuf {
   file!: File;
-  name = '';
+  /** dmabuf->lock: serialises vmap on 6.1. */
+  readonly lock = new Mutex(dmabuf_lock_class);
+  /** Set by DMA_BUF_SET_NAME (even to ""); none before. */
+  name: string | undefined;
   readonly attachments = new Set<DmaBufAttachment>();
   /** dmabuf->vmapping_counter and dmabuf->vmap_ptr */
   vmapping_counter = 0;
   vmap_ptr: DmaBufMap | undefined;
+  /** dmabuf->cb_in / cb_out: a poll callback waiting on a fence, one per direction. */
+  readonly cb_in = { active: false };
+  readonly cb_out = { active: false };
   /** The inode number, to tell dma-bufs apart (stat st_ino). */
   readonly ino: number;
 
@@ -182,17 +193,26 @@ export function* dma_buf_mmap(dmabuf: DmaBuf, vma: VmArea, pgoff: number): KGen<
   return yield* callExporterMmap(dmabuf, vma);
 }
 
+/** The lock around vmap / vunmap: dmabuf->lock (6.1), or the reservation lock (dma_buf_vmap_unlocked, 6.2+). */
+function* lockVmap(dmabuf: DmaBuf): KGen<void> {
+  if (current().kernel.switches.dma_buf_vmap_lock === 'resv') yield* dma_resv_lock(dmabuf.resv);
+  else yield* mutex_lock(dmabuf.lock);
+}
+
+function unlockVmap(dmabuf: DmaBuf): void {
+  if (current().kernel.switches.dma_buf_vmap_lock === 'resv') dma_resv_unlock(dmabuf.resv);
+  else mutex_unlock(dmabuf.lock);
+}
+
 /**
  * dma_buf_vmap: with vmap_refcount 'core' the dma-buf counts its users and
  * maps once; with 'driver' every call goes to the exporter, which (like the
  * 2012 helpers) keeps no count, so the first vunmap tears the mapping down
- * under the other users. With the 6.2 locking the core holds the reservation
- * lock around it (dma_buf_vmap_unlocked).
+ * under the other users.
  */
 export function* dma_buf_vmap(dmabuf: DmaBuf): KGen<KResult<DmaBufMap>> {
   const switches = current().kernel.switches;
-  const coreLocks = switches.dma_buf_mmap_locking === 'core';
-  if (coreLocks) yield* dma_resv_lock(dmabuf.resv);
+  yield* lockVmap(dmabuf);
   let ret: KResult<DmaBufMap>;
   if (switches.vmap_refcount === 'core' && dmabuf.vmapping_counter > 0) {
     dmabuf.vmapping_counter++;
@@ -208,15 +228,14 @@ export function* dma_buf_vmap(dmabuf: DmaBuf): KGen<KResult<DmaBufMap>> {
       ret = dmabuf.vmap_ptr = { pages };
     }
   }
-  if (coreLocks) dma_resv_unlock(dmabuf.resv);
+  unlockVmap(dmabuf);
   return ret;
 }
 
 /** dma_buf_vunmap */
 export function* dma_buf_vunmap(dmabuf: DmaBuf, map: DmaBufMap): KGen<void> {
   const switches = current().kernel.switches;
-  const coreLocks = switches.dma_buf_mmap_locking === 'core';
-  if (coreLocks) yield* dma_resv_lock(dmabuf.resv);
+  yield* lockVmap(dmabuf);
   if (switches.vmap_refcount === 'driver' || --dmabuf.vmapping_counter === 0) {
     yield* dmabuf.ops.vunmap!(dmabuf);
     map.pages = undefined;
@@ -224,7 +243,7 @@ export function* dma_buf_vunmap(dmabuf: DmaBuf, map: DmaBufMap): KGen<void> {
     if (switches.vmap_refcount === 'driver') dmabuf.vmapping_counter--;
     dmabuf.vmap_ptr = undefined;
   }
-  if (coreLocks) dma_resv_unlock(dmabuf.resv);
+  unlockVmap(dmabuf);
 }
 
 /** dma_buf_attach: an importing device attaches to the buffer. */
@@ -258,13 +277,32 @@ const DMA_BUF_SYNC_VALID_FLAGS_MASK = DMA_BUF_SYNC_RW | DMA_BUF_SYNC_END;
 const DMA_BUF_NAME_LEN = 32;
 
 /**
+ * dma_buf_poll_add_cb: a callback on the first pending fence of the usage;
+ * false when every fence signalled. Until that fence signals (dma_buf_poll_cb)
+ * the callback holds a reference to the dma-buf's file and keeps the
+ * direction busy: a poll meanwhile is not ready for it.
+ */
+function dma_buf_poll_add_cb(dmabuf: DmaBuf, write: boolean, dcb: { active: boolean }): boolean {
+  const pending = dma_resv_fences(dmabuf.resv, dma_resv_usage_rw(write)).find((f) => !f.signaled);
+  if (!pending) return false;
+  dcb.active = true;
+  // Paired with fput in dma_buf_poll_cb
+  get_file(dmabuf.file);
+  pending.addCallback(() => {
+    dcb.active = false;
+    fput_any(dmabuf.owner.kernel, dmabuf.file);
+  });
+  return true;
+}
+
+/**
  * dma_buf_poll (since "dma-buf: fix and rework dma_buf_poll v3"): EPOLLIN
  * waits for writers (usage WRITE), EPOLLOUT for every fence (usage READ).
  */
 function dma_buf_poll_reworked(dmabuf: DmaBuf, events: number): number {
   let ready = 0;
-  if (events & EPOLLOUT && dma_resv_test_signaled(dmabuf.resv, dma_resv_usage_rw(true))) ready |= EPOLLOUT;
-  if (events & EPOLLIN && dma_resv_test_signaled(dmabuf.resv, dma_resv_usage_rw(false))) ready |= EPOLLIN;
+  if (events & EPOLLOUT && !dmabuf.cb_out.active && !dma_buf_poll_add_cb(dmabuf, true, dmabuf.cb_out)) ready |= EPOLLOUT;
+  if (events & EPOLLIN && !dmabuf.cb_in.active && !dma_buf_poll_add_cb(dmabuf, false, dmabuf.cb_in)) ready |= EPOLLIN;
   return ready;
 }
 
@@ -381,7 +419,7 @@ function* dma_buf_ioctl(file: File, op: string, args: Readonly<Record<string, un
 function dma_buf_show_fdinfo(file: File): string[] {
   const dmabuf = file.private_data as DmaBuf;
   const lines = [`size:\t${dmabuf.size}`, `count:\t${file.f_count}`, `exp_name:\t${dmabuf.exp_name}`];
-  if (dmabuf.name) lines.push(`name:\t${dmabuf.name}`);
+  if (dmabuf.name !== undefined) lines.push(`name:\t${dmabuf.name}`);
   return lines;
 }
 

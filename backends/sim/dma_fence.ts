@@ -78,6 +78,13 @@ export function dma_fence_get_stub(kernel: Kernel): DmaFence {
   return fence;
 }
 
+/** dma_fence_allocate_private_stub: a stub signalled at `timestamp` (µs). */
+function dma_fence_allocate_private_stub(kernel: Kernel, timestamp: number): DmaFence {
+  const fence = dma_fence_get_stub(kernel);
+  fence.timestamp = timestamp;
+  return fence;
+}
+
 const arrayOps: DmaFenceOps = { get_driver_name: () => 'dma_fence_array', get_timeline_name: () => 'unbound' };
 
 /** dma_fence_array: signals when all its fences have; carries the first error. */
@@ -100,16 +107,19 @@ export function dma_fence_unwrap(fence: DmaFence): DmaFence[] {
   return fence instanceof DmaFenceArray ? fence.fences.flatMap(dma_fence_unwrap) : [fence];
 }
 
-/** dma_fence_unwrap_merge: one fence per context (the later one); unsignalled ones only, unless none are. */
+/**
+ * __dma_fence_unwrap_merge: every signalled fence is dropped, errors and all;
+ * the rest sorted by context (fence_cmp), keeping the latest of each. With
+ * nothing pending, a private stub signalled at the latest timestamp.
+ */
 export function dma_fence_unwrap_merge(kernel: Kernel, fences: DmaFence[]): DmaFence {
-  const byContext = new Map<number, DmaFence>();
-  for (const f of fences.flatMap(dma_fence_unwrap)) {
-    if (f.signaled && f.error === 0) continue;
-    const old = byContext.get(f.context);
-    if (!old || dma_fence_is_later(f, old)) byContext.set(f.context, f);
+  const all = fences.flatMap(dma_fence_unwrap);
+  const pending = all.filter((f) => !f.signaled)
+    .sort((a, b) => a.context - b.context || (dma_fence_is_later(b, a) ? 1 : dma_fence_is_later(a, b) ? -1 : 0));
+  const merged = pending.filter((f, i) => i === 0 || pending[i - 1].context !== f.context);
+  if (merged.length === 0) {
+    return dma_fence_allocate_private_stub(kernel, Math.max(0, ...all.filter((f) => f.signaled).map((f) => f.timestamp)));
   }
-  const merged = [...byContext.values()];
-  if (merged.length === 0) return dma_fence_get_stub(kernel);
   if (merged.length === 1) return merged[0];
   return new DmaFenceArray(kernel, merged);
 }

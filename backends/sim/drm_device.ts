@@ -6,6 +6,7 @@ import type { KResult } from './errors.ts';
 import type { DrmFile } from './drm_file.ts';
 import type { GemObject, PageSource } from './drm_gem.ts';
 import type { Kernel } from './kernel.ts';
+import { DrmMm } from './drm_mm.ts';
 import { Mutex, mutexClass } from './locking.ts';
 import { PAGE_SHIFT } from './mm.ts';
 import type { KGen } from './sched.ts';
@@ -49,18 +50,17 @@ export interface DrmDriver {
 const object_name_lock_class = mutexClass('&dev->object_name_lock');
 const struct_mutex_class = mutexClass('&dev->struct_mutex');
 
-/** DRM_FILE_PAGE_OFFSET_START on 64-bit: fake mmap offsets start above 256 MiB. */
-const DRM_FILE_PAGE_OFFSET_START = (0xfffffff >> PAGE_SHIFT) + 1;
+/** DRM_FILE_PAGE_OFFSET_START / _SIZE on 64-bit (drm_vma_manager.h): fake offsets start at 4 GiB. */
+const DRM_FILE_PAGE_OFFSET_START = Math.floor(0xffffffff / 2 ** PAGE_SHIFT) + 1;
+const DRM_FILE_PAGE_OFFSET_SIZE = Math.floor(0xffffffff / 2 ** PAGE_SHIFT) * 256;
 
 export class DrmDevice {
   /** Flink names (dev->object_name_idr). */
   readonly object_name_idr = new Map<number, GemObject>();
-  private nextName = 1;
   readonly object_name_lock = new Mutex(object_name_lock_class);
   readonly struct_mutex = new Mutex(struct_mutex_class);
-  /** The vma offset manager: fake offset (pages) -> object. */
-  readonly vma_offsets = new Map<number, GemObject>();
-  private nextOffset = DRM_FILE_PAGE_OFFSET_START;
+  /** The vma offset manager (drm_gem_init): fake offset ranges, in pages, of the objects. */
+  readonly vma_offset_manager = new DrmMm<GemObject>(DRM_FILE_PAGE_OFFSET_START, DRM_FILE_PAGE_OFFSET_SIZE);
   /** Objects whose pages are allocated, oldest first (the shrinker's LRU). */
   readonly lru = new Set<GemObject>();
   /** GEM objects alive on this device (debugfs object count). */
@@ -86,17 +86,11 @@ export class DrmDevice {
     return `/dev/dri/renderD${128 + this.minor}`;
   }
 
+  /** idr_alloc(&dev->object_name_idr, obj, 1, 0) in drm_gem_flink_ioctl: the lowest free name. */
   allocName(obj: GemObject): number {
-    const name = this.nextName++;
+    let name = 1;
+    while (this.object_name_idr.has(name)) name++;
     this.object_name_idr.set(name, obj);
     return name;
-  }
-
-  /** drm_vma_offset_add: a page range of the fake offset space. */
-  allocOffset(obj: GemObject, pages: number): number {
-    const start = this.nextOffset;
-    this.nextOffset += pages;
-    this.vma_offsets.set(start, obj);
-    return start;
   }
 }

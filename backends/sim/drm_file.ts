@@ -4,7 +4,7 @@ import type { DrmDevice } from './drm_device.ts';
 import { drm_gem_mmap, drm_gem_release, drmFileOf, type GemObject } from './drm_gem.ts';
 import { drm_ioctl } from './drm_ioctl.ts';
 import { DrmPrimeFilePrivate } from './drm_prime.ts';
-import { File, noop_llseek, type FileOperations } from './file.ts';
+import { File, noop_llseek, O_LARGEFILE, O_RDWR, type FileOperations } from './file.ts';
 import { SpinLock, spinlockClass } from './locking.ts';
 import { current, type KGen } from './sched.ts';
 
@@ -49,7 +49,8 @@ export function drm_open(dev: DrmDevice, render: boolean): File {
   if (!render && !dev.master) dev.master = priv;
   dev.filelist.add(priv);
   dev.driver.open?.(priv);
-  return new File(drm_fops, priv, { read: true, write: true }, 0o2);
+  // drm_open_helper: filp->f_mode |= FMODE_UNSIGNED_OFFSET
+  return new File(drm_fops, priv, { read: true, write: true, unsignedOffset: true }, O_RDWR | O_LARGEFILE);
 }
 
 /** drm_release -> drm_file_free */
@@ -63,9 +64,10 @@ function* drm_release(file: File): KGen<void> {
   priv.dev.refs--;
 }
 
-/** drm_show_fdinfo: the fields every DRM driver prints. */
+/** drm_show_fdinfo (6.5+, "drm: Add common fdinfo helper"): the fields every DRM driver prints; none before. */
 function drm_show_fdinfo(file: File): string[] {
   const priv = drmFileOf(file);
+  if (!priv.dev.kernel.switches.drm_show_fdinfo) return [];
   return [
     `drm-driver:\t${priv.dev.driver.name}`,
     `drm-client-id:\t${priv.client_id}`,
@@ -79,4 +81,6 @@ export const drm_fops: FileOperations = {
   mmap: (file, vma) => drm_gem_mmap(drmFileOf(file), vma),
   ioctl: (file, op, args) => drm_ioctl(drmFileOf(file), op, args),
   show_fdinfo: drm_show_fdinfo,
+  // drm_poll: readable only with a queued DRM event, which nothing here sends.
+  poll: () => 0,
 };

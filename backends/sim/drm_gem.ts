@@ -13,7 +13,7 @@ import { drm_prime_remove_buf_handle } from './drm_prime.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
 import type { File } from './file.ts';
 import { mutex_lock, mutex_unlock, spin_lock, spin_unlock } from './locking.ts';
-import { PAGE_SHIFT, PAGE_SIZE, type VmArea, type VmOperations } from './mm.ts';
+import { PAGE_SIZE, type VmArea, type VmOperations } from './mm.ts';
 import type { KGen } from './sched.ts';
 
 /** struct drm_gem_object_funcs */
@@ -23,10 +23,14 @@ export interface GemObjectFuncs {
   export?(obj: GemObject, flags: number): KGen<KResult<DmaBuf>>;
   mmap(obj: GemObject, vma: VmArea): KGen<KResult<void>>;
   vm_ops: VmOperations;
-  /** The pages a mapping or an importer sees (get_sg_table + vmap, collapsed). */
-  get_pages(obj: GemObject): KGen<KResult<PageSource>>;
+  /**
+   * The pages a mapping or an importer sees (get_sg_table + vmap, collapsed).
+   * `resvHeld`: the caller holds obj->resv (vmap since 6.2: drm_gem_vmap), so
+   * the exporter's _locked helpers run.
+   */
+  get_pages(obj: GemObject, resvHeld?: boolean): KGen<KResult<PageSource>>;
   /** Undo one get_pages (vunmap). */
-  put_pages(obj: GemObject): KGen<void>;
+  put_pages(obj: GemObject, resvHeld?: boolean): KGen<void>;
 }
 
 /** Where an object's bytes live: page `index` of its backing store. */
@@ -42,7 +46,7 @@ export class GemObject {
   /** The dma-buf this object is exported as or was imported from. */
   dma_buf: DmaBuf | undefined;
   import_attach: DmaBufAttachment | undefined;
-  /** Fake mmap offset in pages (vma_node), allocated on first map_dumb. */
+  /** Fake mmap offset in pages (vma_node), once drm_gem_create_mmap_offset placed it. */
   vma_offset: number | undefined;
   /** drm_vma_node_allow: files allowed to mmap, with a count per file. */
   readonly vma_allowed = new Map<DrmFile, number>();
@@ -74,9 +78,10 @@ function* drm_gem_object_free(obj: GemObject): KGen<void> {
   yield* obj.funcs.free(obj);
 }
 
-/** drm_gem_object_release: what every driver's free calls last. */
+/** drm_gem_object_release: what every driver's free calls last (drm_gem_free_mmap_offset included). */
 export function drm_gem_object_release(obj: GemObject): void {
-  if (obj.vma_offset !== undefined) obj.dev.vma_offsets.delete(obj.vma_offset);
+  if (obj.vma_offset !== undefined) obj.dev.vma_offset_manager.remove(obj.vma_offset);
+  obj.vma_offset = undefined;
   obj.dev.object_count--;
 }
 
@@ -196,20 +201,30 @@ export function* drm_gem_dumb_map_offset(file: DrmFile, handle: number): KGen<KR
   if (IS_ERR(obj)) return obj;
   let ret: KResult<number>;
   if (obj.import_attach) ret = ERR('EINVAL', `GEM handle ${handle} is an imported dma-buf; map the dma-buf instead`);
-  else ret = drm_gem_create_mmap_offset(obj) << PAGE_SHIFT;
+  else ret = drm_gem_mmap_offset_bytes(obj);
   yield* drm_gem_object_put(obj);
   return ret;
 }
 
-export function drm_gem_create_mmap_offset(obj: GemObject): number {
-  obj.vma_offset ??= obj.dev.allocOffset(obj, obj.size / PAGE_SIZE);
-  return obj.vma_offset;
+/** drm_gem_create_mmap_offset -> drm_vma_offset_add: a no-op once placed; ENOSPC for a 0-byte object. */
+export function drm_gem_create_mmap_offset(obj: GemObject): KResult<number> {
+  if (obj.vma_offset !== undefined) return obj.vma_offset;
+  const start = obj.dev.vma_offset_manager.insert(obj.size / PAGE_SIZE, obj);
+  if (!IS_ERR(start)) obj.vma_offset = start;
+  return start;
+}
+
+/** drm_gem_create_mmap_offset, then drm_vma_node_offset_addr: the offset user space passes to mmap. */
+export function drm_gem_mmap_offset_bytes(obj: GemObject): KResult<number> {
+  const start = drm_gem_create_mmap_offset(obj);
+  return IS_ERR(start) ? start : start * PAGE_SIZE;
 }
 
 /** drm_gem_mmap: mmap of a drm fd at a fake offset. */
 export function* drm_gem_mmap(file: DrmFile, vma: VmArea): KGen<KResult<void>> {
-  const obj = file.dev.vma_offsets.get(vma.vm_pgoff);
-  if (!obj || obj.refcount === 0) return ERR('EINVAL', `no GEM object at fake offset ${vma.vm_pgoff << PAGE_SHIFT}`);
+  const obj = file.dev.vma_offset_manager.lookupExact(vma.vm_pgoff, vma.length / PAGE_SIZE);
+  // kref_get_unless_zero: an object being freed is not found either.
+  if (!obj || obj.refcount === 0) return ERR('EINVAL', `no GEM object at fake offset ${vma.vm_pgoff * PAGE_SIZE}`);
   drm_gem_object_get(obj);
   let ret: KResult<void>;
   if (!obj.vma_allowed.has(file)) ret = ERR('EACCES', 'this drm file has no handle to the object at that offset');

@@ -5,11 +5,11 @@
 // ("drm/shmem-helper: Switch to reservation lock"). Imported objects forward
 // mmap to the exporter (dma_buf_mmap) and never touch their own lock for it.
 import { dma_buf_mmap } from './dma_buf.ts';
-import { dma_resv_lock, dma_resv_trylock, dma_resv_unlock } from './dma_resv.ts';
+import { dma_resv_assert_held, dma_resv_lock, dma_resv_trylock, dma_resv_unlock } from './dma_resv.ts';
 import type { DrmDevice, DumbArgs, DumbResult } from './drm_device.ts';
 import type { DrmFile } from './drm_file.ts';
 import {
-  drm_gem_handle_create, drm_gem_object_get, drm_gem_object_put, drm_gem_object_release, drm_gem_vm_close, drm_gem_vm_open, GemObject,
+  drm_gem_create_mmap_offset, drm_gem_handle_create, drm_gem_object_get, drm_gem_object_put, drm_gem_object_release, drm_gem_vm_close, drm_gem_vm_open, GemObject,
   type GemObjectFuncs, type PageSource,
 } from './drm_gem.ts';
 import { drm_prime_gem_destroy } from './drm_prime.ts';
@@ -43,15 +43,24 @@ function unlockPages(shmem: DrmGemShmemObject): void {
   else mutex_unlock(shmem.pages_lock);
 }
 
-/** __drm_gem_shmem_create: a private object has no shmemfs file (imports). */
+/**
+ * __drm_gem_shmem_create: a private object has no shmemfs file (imports).
+ * Every object, imports too, gets its fake mmap offset here; a 0-byte one
+ * cannot (drm_mm refuses size 0: ENOSPC).
+ */
 export function __drm_gem_shmem_create(
   dev: DrmDevice,
   size: number,
   privateObject: boolean,
   funcs: GemObjectFuncs = drm_gem_shmem_funcs,
-): DrmGemShmemObject {
+): KResult<DrmGemShmemObject> {
   const shmem = new DrmGemShmemObject(dev, PAGE_ALIGN(size), funcs);
   if (!privateObject) shmem.filp = new ShmemFile(shmem.size);
+  const offset = drm_gem_create_mmap_offset(shmem);
+  if (IS_ERR(offset)) {
+    drm_gem_object_release(shmem);
+    return offset;
+  }
   return shmem;
 }
 
@@ -92,16 +101,31 @@ export function* drm_gem_shmem_get_pages(shmem: DrmGemShmemObject): KGen<KResult
   return ret;
 }
 
+function drm_gem_shmem_put_pages_locked(shmem: DrmGemShmemObject): void {
+  if (--shmem.pages_use_count === 0) shmem.pages = undefined;
+}
+
 export function* drm_gem_shmem_put_pages(shmem: DrmGemShmemObject): KGen<void> {
   yield* lockPages(shmem);
-  if (--shmem.pages_use_count === 0) shmem.pages = undefined;
+  drm_gem_shmem_put_pages_locked(shmem);
   unlockPages(shmem);
 }
 
+/**
+ * Whether the caller's reservation lock already guards the pages: the vmap
+ * path (drm_gem_shmem_vmap_locked) once drm-shmem uses the resv lock.
+ */
+function resvGuardsPages(shmem: DrmGemShmemObject, resvHeld: boolean | undefined): boolean {
+  if (!resvHeld || current().kernel.switches.shmem_lock !== 'resv') return false;
+  dma_resv_assert_held(shmem.resv);
+  return true;
+}
+
 /** drm_gem_shmem_get_sg_table and friends: what an importer of this object maps. */
-function* drm_gem_shmem_object_get_pages(obj: GemObject): KGen<KResult<PageSource>> {
+function* drm_gem_shmem_object_get_pages(obj: GemObject, resvHeld?: boolean): KGen<KResult<PageSource>> {
   const shmem = obj as DrmGemShmemObject;
   if (shmem.sgt) return shmem.sgt;
+  if (resvGuardsPages(shmem, resvHeld)) return drm_gem_shmem_get_pages_locked(shmem);
   return yield* drm_gem_shmem_get_pages(shmem);
 }
 
@@ -150,9 +174,11 @@ export const drm_gem_shmem_vm_ops: VmOperations = {
 };
 
 /** drm_gem_shmem_vunmap: an import's pages are the exporter's; nothing to drop here. */
-function* drm_gem_shmem_object_put_pages(obj: GemObject): KGen<void> {
+function* drm_gem_shmem_object_put_pages(obj: GemObject, resvHeld?: boolean): KGen<void> {
   const shmem = obj as DrmGemShmemObject;
-  if (!shmem.sgt) yield* drm_gem_shmem_put_pages(shmem);
+  if (shmem.sgt) return;
+  if (resvGuardsPages(shmem, resvHeld)) drm_gem_shmem_put_pages_locked(shmem);
+  else yield* drm_gem_shmem_put_pages(shmem);
 }
 
 export const drm_gem_shmem_funcs: GemObjectFuncs = {
@@ -170,7 +196,7 @@ export function* drm_gem_shmem_prime_import_sg_table(
   sgt: PageSource,
 ): KGen<KResult<GemObject>> {
   const shmem = __drm_gem_shmem_create(dev, size, true);
-  shmem.sgt = sgt;
+  if (!IS_ERR(shmem)) shmem.sgt = sgt;
   return shmem;
 }
 
@@ -181,6 +207,7 @@ export function* drm_gem_shmem_create_with_handle(
   funcs?: GemObjectFuncs,
 ): KGen<KResult<{ handle: number; obj: DrmGemShmemObject }>> {
   const shmem = __drm_gem_shmem_create(file.dev, size, false, funcs);
+  if (IS_ERR(shmem)) return shmem;
   const handle = yield* drm_gem_handle_create(file, shmem);
   // drop reference from allocate - handle holds it now.
   yield* drm_gem_object_put(shmem);
@@ -190,8 +217,8 @@ export function* drm_gem_shmem_create_with_handle(
 /** drm_gem_shmem_dumb_create: pitch and size in u32 arithmetic, as the kernel computes them. */
 export function* drm_gem_shmem_dumb_create(file: DrmFile, args: DumbArgs): KGen<KResult<DumbResult>> {
   const pitch = Math.ceil((Math.imul(args.width, args.bpp) >>> 0) / 8);
-  const size = PAGE_ALIGN(Math.imul(pitch, args.height) >>> 0);
-  if (size === 0) return ERR('EINVAL', 'dumb buffer of size 0');
+  // A width x bpp that wraps to 0 makes a 0-byte object, which gets no mmap offset (ENOSPC).
+  const size = PAGE_ALIGN(Math.imul(pitch, args.height) >>> 0) >>> 0;
   const ret = yield* drm_gem_shmem_create_with_handle(file, size);
   if (IS_ERR(ret)) return ret;
   return { handle: ret.handle, pitch, size: ret.obj.size };

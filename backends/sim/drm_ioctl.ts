@@ -60,8 +60,15 @@ const drm_ioctls: Record<string, CoreIoctl> = {
   set_version: { render: false, master: true, func: drm_setversion },
 };
 
-/** drm_ioctl: an ioctl neither the core nor the driver knows is EINVAL. */
+/** The ops whose ioctl numbers are not of type DRM_IOCTL_BASE ('d'): dma-buf 'b', sync_file '>', sw_sync 'W'. */
+const FOREIGN_IOCTLS = new Set([
+  'dmabuf_sync', 'dmabuf_set_name', 'dmabuf_export_sync_file', 'dmabuf_import_sync_file',
+  'sync_file_merge', 'sync_file_info', 'sw_sync_fence_create', 'sw_sync_timeline_inc',
+]);
+
+/** drm_ioctl: another type's ioctl is ENOTTY; a DRM one neither the core nor the driver knows is EINVAL. */
 export function* drm_ioctl(file: DrmFile, op: string, args: Args): KGen<KResult<Value>> {
+  if (FOREIGN_IOCTLS.has(op)) return ERR('ENOTTY', `${op} is not a DRM ioctl`);
   const core = Object.hasOwn(drm_ioctls, op) ? drm_ioctls[op] : undefined;
   if (core) {
     // drm_ioctl_permit

@@ -7,7 +7,7 @@
 // finds the exporter's own object.
 import {
   DmaBuf, dma_buf_attach, dma_buf_detach, dma_buf_export, dma_buf_fd, dma_buf_get, dma_buf_map_attachment,
-  dma_buf_put, get_dma_buf, type DmaBufAttachment, type DmaBufOps, O_CLOEXEC, O_RDWR,
+  dma_buf_put, get_dma_buf, type DmaBufAttachment, type DmaBufOps,
 } from './dma_buf.ts';
 import { dma_resv_assert_held } from './dma_resv.ts';
 import type { DrmDevice } from './drm_device.ts';
@@ -17,6 +17,7 @@ import {
   type PageSource,
 } from './drm_gem.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
+import { O_CLOEXEC, O_RDWR } from './file.ts';
 import { Mutex, mutexClass, mutex_lock, mutex_unlock } from './locking.ts';
 import type { VmArea } from './mm.ts';
 import { current, type KGen } from './sched.ts';
@@ -26,17 +27,31 @@ export const DRM_RDWR = O_RDWR;
 
 const prime_lock_class = mutexClass('&file_priv->prime.lock');
 
-/** struct drm_prime_file_private: the per-file dma-buf <-> handle cache. */
+/**
+ * struct drm_prime_file_private: the per-file dma-buf <-> handle cache, one
+ * member per (dma-buf, handle). Two handles of one object exported from one
+ * file make two members of the same dma-buf.
+ */
 export class DrmPrimeFilePrivate {
   readonly lock = new Mutex(prime_lock_class);
-  readonly dmabufs = new Map<DmaBuf, number>();
+  /** The handles cached for each dma-buf, oldest first. */
+  readonly dmabufs = new Map<DmaBuf, number[]>();
   readonly handles = new Map<number, DmaBuf>();
 }
 
 function drm_prime_add_buf_handle(prime: DrmPrimeFilePrivate, dmabuf: DmaBuf, handle: number): void {
   get_dma_buf(dmabuf);
-  prime.dmabufs.set(dmabuf, handle);
+  prime.dmabufs.set(dmabuf, [...(prime.dmabufs.get(dmabuf) ?? []), handle]);
   prime.handles.set(handle, dmabuf);
+}
+
+/**
+ * drm_prime_lookup_buf_handle: the rb-tree walk stops at the first member of
+ * the dma-buf it meets; an equal key is inserted to the left, below the older
+ * member, so (rebalancing aside) that is the oldest one.
+ */
+function drm_prime_lookup_buf_handle(prime: DrmPrimeFilePrivate, dmabuf: DmaBuf): number | undefined {
+  return prime.dmabufs.get(dmabuf)?.[0];
 }
 
 /** drm_prime_remove_buf_handle: a closed handle leaves the cache. */
@@ -45,7 +60,9 @@ export function* drm_prime_remove_buf_handle(prime: DrmPrimeFilePrivate, handle:
   const dmabuf = prime.handles.get(handle);
   if (dmabuf) {
     prime.handles.delete(handle);
-    prime.dmabufs.delete(dmabuf);
+    const others = prime.dmabufs.get(dmabuf)!.filter((h) => h !== handle);
+    if (others.length) prime.dmabufs.set(dmabuf, others);
+    else prime.dmabufs.delete(dmabuf);
     dma_buf_put(dmabuf);
   }
   mutex_unlock(prime.lock);
@@ -109,7 +126,7 @@ export function* drm_gem_prime_fd_to_handle(file: DrmFile, prime_fd: number): KG
   const dmabuf = dma_buf_get(prime_fd);
   if (IS_ERR(dmabuf)) return dmabuf;
   yield* mutex_lock(file.prime.lock);
-  let ret: KResult<number> | undefined = file.prime.dmabufs.get(dmabuf);
+  let ret: KResult<number> | undefined = drm_prime_lookup_buf_handle(file.prime, dmabuf);
   if (ret === undefined) {
     yield* mutex_lock(dev.object_name_lock);
     const obj = dev.driver.gem_prime_import
@@ -177,14 +194,19 @@ function* drm_gem_dmabuf_vmap(dmabuf: DmaBuf): KGen<KResult<PageSource>> {
   const obj = dmabuf.priv as GemObject;
   const structMutex = obj.dev.kernel.switches.prime_helpers_struct_mutex;
   if (structMutex) yield* mutex_lock(obj.dev.struct_mutex);
-  const pages = yield* obj.funcs.get_pages(obj);
+  const pages = yield* obj.funcs.get_pages(obj, vmapHoldsResv(obj));
   if (structMutex) mutex_unlock(obj.dev.struct_mutex);
   return pages;
 }
 
+/** drm_gem_vmap / drm_gem_vunmap (6.2+) run with the reservation lock dma_buf_vmap took. */
+function vmapHoldsResv(obj: GemObject): boolean {
+  return obj.dev.kernel.switches.dma_buf_vmap_lock === 'resv';
+}
+
 function* drm_gem_dmabuf_vunmap(dmabuf: DmaBuf): KGen<void> {
   const obj = dmabuf.priv as GemObject;
-  yield* obj.funcs.put_pages(obj);
+  yield* obj.funcs.put_pages(obj, vmapHoldsResv(obj));
 }
 
 /** drm_gem_prime_dmabuf_ops: how DRM objects behave as dma-bufs. */

@@ -3,13 +3,26 @@
 // the last fput.
 import type { Value } from '../backend.ts';
 import { ERR, type KResult } from './errors.ts';
-import { current, type KGen } from './sched.ts';
+import type { Kernel } from './kernel.ts';
+import { current, in_task, type KGen } from './sched.ts';
 import type { VmArea } from './mm.ts';
+import { O_CLOEXEC, O_RDWR } from '../uapi.ts';
 
 export type Whence = 'set' | 'cur' | 'end';
 
 export const EPOLLIN = 0x1;
 export const EPOLLOUT = 0x4;
+/** Open flags (uapi/asm-generic/fcntl.h); DRM_RDWR / DRM_CLOEXEC carry the same bits. */
+export { O_CLOEXEC, O_RDWR };
+/** do_sys_open adds O_LARGEFILE on 64-bit (force_o_largefile): fdinfo shows it for opened files. */
+export const O_LARGEFILE = 0o100000;
+
+export interface FileMode {
+  read: boolean;
+  write: boolean;
+  /** FMODE_UNSIGNED_OFFSET: mmap offsets are unsigned (DRM files), so a "negative" one is not EOVERFLOW. */
+  unsignedOffset?: boolean;
+}
 
 export interface FileOperations {
   /** For fdinfo and messages: the kind of file ("drm", "dmabuf", "sync_file", ...). */
@@ -31,7 +44,7 @@ export class File {
   constructor(
     readonly f_op: FileOperations,
     readonly private_data: unknown,
-    readonly mode: { read: boolean; write: boolean },
+    readonly mode: FileMode,
     /** Open flags as user space passed them (O_RDWR / O_CLOEXEC bits), for fdinfo. */
     readonly f_flags: number,
   ) {}
@@ -53,10 +66,24 @@ export function fput(file: File): void {
   if (release) current().task_works.push(() => release(file));
 }
 
-/** task_work_run: deferred work queued by this task (final fputs). */
+/**
+ * fput from a fence callback, which may run in no task (a timer firing while
+ * every task sleeps): the final release then waits on the kernel's
+ * delayed_fput list, run on the way out of the next syscall.
+ */
+export function fput_any(kernel: Kernel, file: File): void {
+  if (in_task()) return fput(file);
+  if (--file.f_count > 0) return;
+  const release = file.f_op.release;
+  if (release) kernel.delayed_fput.push(() => release(file));
+}
+
+/** task_work_run: deferred work queued by this task (final fputs), then the delayed ones (flush_delayed_fput). */
 export function* task_work_run(): KGen<void> {
   const task = current();
   for (let work = task.task_works.shift(); work; work = task.task_works.shift()) yield* work();
+  const delayed = task.kernel.delayed_fput;
+  for (let work = delayed.shift(); work; work = delayed.shift()) yield* work();
 }
 
 /** noop_llseek: the position never moves (DRM's character devices). */

@@ -7,7 +7,7 @@ import type { File } from './file.ts';
 import { LockdepMap } from './locking.ts';
 import { Lockdep, resetLockAddresses } from './lockdep.ts';
 import type { Switches } from './profile.ts';
-import { Scheduler } from './sched.ts';
+import { Scheduler, type KGen } from './sched.ts';
 import type { Shrinker } from './vmscan.ts';
 
 export const KERN_ERR = 3;
@@ -31,6 +31,8 @@ export class Kernel {
   readonly chardevs = new Map<string, () => File>();
   /** register_shrinker */
   readonly shrinkers: Shrinker[] = [];
+  /** Final releases queued where no task could run them (delayed_fput). */
+  readonly delayed_fput: (() => KGen<void>)[] = [];
   private nextPid = 1000;
   private nextFenceContext = 1;
   private nextInode = 1000;

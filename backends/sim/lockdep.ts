@@ -84,6 +84,11 @@ export class Lockdep {
     task.held.push(held);
   }
 
+  /** Whether lockdep recorded class `to` taken while `from` was held (a line of /proc/lockdep). */
+  dependsOn(from: string, to: string): boolean {
+    return [...this.deps].some(([cls, edges]) => cls.name === from && [...edges.keys()].some((next) => next.name === to));
+  }
+
   /** lock_release */
   release(task: Task, lock: LockInstance): void {
     for (let i = task.held.length - 1; i >= 0; i--) {

@@ -34,6 +34,8 @@ export class VmArea {
     /** Offset in pages, as passed to mmap; drivers may rewrite it. */
     public vm_pgoff: number,
     readonly write: boolean,
+    /** PROT_READ; PROT_WRITE implies it on x86, so only a PROT_NONE mapping faults on a load. */
+    readonly read = true,
   ) {}
 }
 
@@ -53,7 +55,7 @@ export class Mm {
   }
 }
 
-/** vm_mmap_pgoff: the generic checks of mmap(2), then the file's mmap operation. */
+/** vm_mmap_pgoff: the generic checks of mmap(2) (do_mmap), then the file's mmap operation; `offset` is page aligned. */
 export function* vm_mmap_pgoff(
   mm: Mm,
   file: File,
@@ -63,14 +65,15 @@ export function* vm_mmap_pgoff(
 ): KGen<KResult<number>> {
   if (length === 0) return ERR('EINVAL', 'mmap length is 0');
   if (length < 0) return ERR('ENOMEM', `mmap length ${length} is larger than the address space`);
-  if (offset % PAGE_SIZE !== 0) return ERR('EINVAL', `mmap offset ${offset} is not page aligned`);
-  if (offset < 0) return ERR('EOVERFLOW', `mmap offset ${offset} is negative`);
+  // file_mmap_ok: a negative offset is a huge unsigned one, past any file's end, except for
+  // FMODE_UNSIGNED_OFFSET files (DRM), whose mmap then finds no object there.
+  if (offset < 0 && !file.mode.unsignedOffset) return ERR('EOVERFLOW', `mmap offset ${offset} is negative`);
   if (prot.write && !file.mode.write) return ERR('EACCES', 'PROT_WRITE on a file not opened for writing');
   if (prot.read && !file.mode.read) return ERR('EACCES', 'PROT_READ on a file not opened for reading');
   if (!file.f_op.mmap) return ERR('ENODEV', `${file.f_op.name} files cannot be mapped`);
   const len = PAGE_ALIGN(length);
   yield* down_write(mm.mmap_lock);
-  const vma = new VmArea(get_file(file), mm.unmappedArea(len), len, offset / PAGE_SIZE, prot.write);
+  const vma = new VmArea(get_file(file), mm.unmappedArea(len), len, offset / PAGE_SIZE, prot.write, prot.read || prot.write);
   const ret = yield* file.f_op.mmap(file, vma);
   if (IS_ERR(ret)) {
     up_write(mm.mmap_lock);
@@ -115,7 +118,7 @@ export function* exit_mmap(mm: Mm): KGen<void> {
 export function dup_mmap(parent: Mm, child: Mm): void {
   child.mmap_base = parent.mmap_base;
   for (const vma of parent.vmas.values()) {
-    const copy = new VmArea(get_file(vma.vm_file), vma.vm_start, vma.length, vma.vm_pgoff, vma.write);
+    const copy = new VmArea(get_file(vma.vm_file), vma.vm_start, vma.length, vma.vm_pgoff, vma.write, vma.read);
     copy.vm_ops = vma.vm_ops;
     copy.vm_private_data = vma.vm_private_data;
     copy.vm_ops?.open?.(copy);
@@ -155,6 +158,7 @@ function* access_locked(
     return ERR('EFAULT', `bytes ${offset}..${offset + length} are outside the ${vma.length}-byte mapping`);
   }
   if (write && !vma.write) return ERR('EFAULT', 'write to a mapping without PROT_WRITE');
+  if (!write && !vma.read) return ERR('EFAULT', 'load from a PROT_NONE mapping');
   let done = 0;
   while (done < length) {
     const pos = offset + done;

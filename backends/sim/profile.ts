@@ -14,6 +14,8 @@ export const SWITCHES = z.strictObject({
   release: z.string().describe('uname -r of the modelled kernel'),
   dma_buf_mmap_locking: z.enum(['none', 'core', 'exporter'])
     .describe('who takes the dma_resv lock around dma-buf mmap/vmap: nobody (<=6.1), the dma-buf core (6.2), the exporter'),
+  dma_buf_vmap_lock: z.enum(['dmabuf_lock', 'resv'])
+    .describe('what dma_buf_vmap / vunmap hold around the exporter: dmabuf->lock (<=6.1) or the dma_resv lock (6.2+, dma_buf_vmap_unlocked)'),
   shmem_lock: z.enum(['pages_lock', 'resv'])
     .describe('what guards drm-shmem pages and vmap: its own pages_lock mutex, or the dma_resv lock'),
   shmem_free_takes_resv: z.boolean()
@@ -25,6 +27,8 @@ export const SWITCHES = z.strictObject({
     .describe('dma_buf_poll: exclusive/shared fence logic before 5.14, or the usage-based rework'),
   prime_helpers_struct_mutex: z.boolean()
     .describe('the PRIME helpers take dev->struct_mutex in map_dma_buf / vmap'),
+  drm_show_fdinfo: z.boolean()
+    .describe('DRM files print drm-driver / drm-client-id in fdinfo (drm_show_fdinfo, 6.5+)'),
   vmap_refcount: z.enum(['driver', 'core']).describe('who counts vmap users: each driver, or the dma-buf core'),
   fault_injection: z.enum(['none', 'export-leaks-dma-buf', 'sync-flags-unchecked', 'sync-skips-wait', 'poll-ignores-fences', 'sw-sync-signals-early'])
     .describe('a deliberately wrong kernel path (fault-injection patches only, never a real build), to prove the scenarios catch it'),

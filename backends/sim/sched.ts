@@ -58,6 +58,11 @@ export function current(): Task {
   return currentTask;
 }
 
+/** Whether kernel code runs on behalf of a task (not in a timer fired while all sleep). */
+export function in_task(): boolean {
+  return currentTask !== undefined;
+}
+
 /** A preemption point (cond_resched / might_sleep): another task may run here. */
 export function* might_sleep(): KGen<void> {
   yield PREEMPT;

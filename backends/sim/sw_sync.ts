@@ -4,7 +4,7 @@
 import type { Value } from '../backend.ts';
 import { DmaFence, dma_fence_context_alloc, dma_fence_set_error, dma_fence_signal, type DmaFenceOps } from './dma_fence.ts';
 import { ERR, type KResult } from './errors.ts';
-import { File, type FileOperations } from './file.ts';
+import { File, O_LARGEFILE, O_RDWR, type FileOperations } from './file.ts';
 import { current, type KGen } from './sched.ts';
 import { sync_file_create } from './sync_file.ts';
 
@@ -58,8 +58,9 @@ function sync_timeline_signal(obj: SyncTimeline, inc: number): void {
 function* sw_sync_ioctl(file: File, op: string, args: Readonly<Record<string, unknown>>): KGen<KResult<Value>> {
   const obj = file.private_data as SyncTimeline;
   if (op === 'sw_sync_fence_create') {
+    // sw_sync_ioctl_create_fence: the sync_file gets no name of its own; data.name is ignored.
     const pt = sync_pt_create(obj, args.value as number);
-    return current().process.files.install(sync_file_create(pt, (args.name as string | undefined) ?? ''), true);
+    return current().process.files.install(sync_file_create(pt), true);
   }
   if (op === 'sw_sync_timeline_inc') {
     sync_timeline_signal(obj, (args.count as number | undefined) ?? 1);
@@ -88,5 +89,5 @@ const sw_sync_debugfs_fops: FileOperations = {
 export function sw_sync_debugfs_open(): File {
   const task = current();
   const obj = new SyncTimeline(dma_fence_context_alloc(task.kernel), task.comm);
-  return new File(sw_sync_debugfs_fops, obj, { read: true, write: true }, 0o2);
+  return new File(sw_sync_debugfs_fops, obj, { read: true, write: true }, O_RDWR | O_LARGEFILE);
 }

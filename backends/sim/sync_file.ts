@@ -26,18 +26,26 @@ function sync_file_poll(file: File, events: number): number {
   return syncFileOf(file).fence.signaled ? events & EPOLLIN : 0;
 }
 
-/** sync_file_get_name: the user's name, or the fence's driver-timeline-context-seqno. */
-function sync_file_get_name(sync: SyncFile): string {
-  if (sync.user_name) return sync.user_name;
-  const f = sync.fence;
-  return `${f.ops.get_driver_name(f)}-${f.ops.get_timeline_name(f)}-${f.context}-${f.seqno}`;
+/** What fits a NAME_LEN buffer with its terminating NUL (strscpy, snprintf). */
+function truncateName(name: string): string {
+  const bytes = Buffer.from(name);
+  return bytes.length < NAME_LEN ? name : bytes.subarray(0, NAME_LEN - 1).toString();
 }
 
-/** sync_file_ioctl_merge: a new sync_file waiting for both; fd2 not a sync_file is ENOENT. */
+/** sync_file_get_name: the user's name, or "%s-%s%llu-%lld" of driver, timeline, context, seqno. */
+function sync_file_get_name(sync: SyncFile): string {
+  if (sync.user_name) return truncateName(sync.user_name);
+  const f = sync.fence;
+  return truncateName(`${f.ops.get_driver_name(f)}-${f.ops.get_timeline_name(f)}${f.context}-${f.seqno}`);
+}
+
+/**
+ * sync_file_ioctl_merge: a new sync_file waiting for both; fd2 not a
+ * sync_file is ENOENT. The name is cut to 31 bytes (data.name[31] = '\0').
+ */
 function* sync_file_ioctl_merge(file: File, args: Readonly<Record<string, unknown>>): KGen<KResult<Value>> {
   const task = current();
-  const name = (args.name as string | undefined) ?? 'merged';
-  if (name.length >= NAME_LEN) return ERR('EINVAL', `merge name longer than ${NAME_LEN - 1} bytes`);
+  const name = truncateName((args.name as string | undefined) ?? 'merged');
   const other = sync_file_fdget(args.fd2 as number);
   if (!other) return ERR('ENOENT', `fd ${String(args.fd2)} is not a sync_file`);
   const fence = dma_fence_unwrap_merge(task.kernel, [syncFileOf(file).fence, other.fence]);

@@ -8,8 +8,7 @@ import { drm_fops, drm_open } from './drm_file.ts';
 import { drmFileOf } from './drm_gem.ts';
 import { IS_ERR, ERR, type KResult } from './errors.ts';
 import { contentFiller } from './content.ts';
-import { O_CLOEXEC } from './dma_buf.ts';
-import { EPOLLIN, EPOLLOUT, get_file, task_work_run, vfs_llseek, type Whence } from './file.ts';
+import { EPOLLIN, EPOLLOUT, get_file, O_CLOEXEC, task_work_run, vfs_llseek, type Whence } from './file.ts';
 import { importer_vmap, importer_vmap_read, importer_vunmap } from './kernel_importer.ts';
 import { sys_recv_fd, sys_send_fd, sys_socketpair } from './af_unix.ts';
 import { drm_debugfs_files, drm_sysfs_files } from './drm_debugfs.ts';
@@ -19,7 +18,7 @@ import { matchesDriver } from '../drivers.ts';
 import { sw_sync_debugfs_open } from './sw_sync.ts';
 import { try_to_free_pages } from './vmscan.ts';
 import { SYSCALL_COST_US } from './kernel.ts';
-import { access_mapping, vm_mmap_pgoff, vm_munmap } from './mm.ts';
+import { access_mapping, PAGE_SIZE, vm_mmap_pgoff, vm_munmap } from './mm.ts';
 import { current, might_sleep, wait_event, type KGen } from './sched.ts';
 
 type Args = Readonly<Record<string, unknown>>;
@@ -34,7 +33,8 @@ function* sys_open(args: Args): KGen<KResult<Value>> {
   const dev = kernel.devices.find((d) =>
     path !== undefined ? d.path === path || d.renderPath === path : matchesDriver(driver!, d.driver.name));
   if (!dev) return ERR('ENOENT', path !== undefined ? `no such device node ${path}` : `no ${driver} device is loaded`);
-  return current().process.files.install(drm_open(dev, path === dev.renderPath), false);
+  // O_RDWR | O_CLOEXEC, as every fd an op creates (backends/ops.ts)
+  return current().process.files.install(drm_open(dev, path === dev.renderPath), true);
 }
 
 /** readdir + read of every file of the device's sysfs or debugfs directory, as IGT walks them. */
@@ -58,11 +58,12 @@ function* sys_close(args: Args): KGen<KResult<Value>> {
   return IS_ERR(ret) ? ret : null;
 }
 
+/** fcntl(F_DUPFD_CLOEXEC, 0): the ops' dup (backends/ops.ts). */
 function* sys_dup(args: Args): KGen<KResult<Value>> {
   const files = current().process.files;
   const file = files.fdget(args.fd as number);
   if (IS_ERR(file)) return file;
-  return files.install(get_file(file), false);
+  return files.install(get_file(file), true);
 }
 
 /** ioctl(2) on the fd in argument `fdArg`: the file's ioctl operation, ENOTTY when it has none. */
@@ -79,6 +80,8 @@ function* sys_mmap(args: Args): KGen<KResult<Value>> {
   const { fd, length, offset = 0, prot = ['read', 'write'] } = args as {
     fd: number; length: number; offset?: number; prot?: string[];
   };
+  // sys_mmap (arch/x86): the offset must be page aligned, checked before the fd
+  if (offset % PAGE_SIZE !== 0) return ERR('EINVAL', `mmap offset ${offset} is not page aligned`);
   const task = current();
   const file = task.process.files.fdget(fd);
   if (IS_ERR(file)) return file;
@@ -99,11 +102,14 @@ function* sys_lseek(args: Args): KGen<KResult<Value>> {
   return vfs_llseek(file, args.offset as number, args.whence as Whence);
 }
 
-/** poll(2) of one fd; files without a poll operation are always ready (DEFAULT_POLLMASK). */
+/**
+ * poll(2) of one fd; files without a poll operation are always ready
+ * (DEFAULT_POLLMASK). A closed fd counts as ready with POLLNVAL (do_pollfd).
+ */
 function* sys_poll(args: Args): KGen<KResult<Value>> {
   const { fd, events = ['in'], timeout_ms = 0 } = args as { fd: number; events?: string[]; timeout_ms?: number };
   const file = current().process.files.fdget(fd);
-  if (IS_ERR(file)) return { ready: false, revents: ['nval'] };
+  if (IS_ERR(file)) return { ready: true, revents: ['nval'] };
   const wanted = (events.includes('in') ? EPOLLIN : 0) | (events.includes('out') ? EPOLLOUT : 0);
   const mask = () => (file.f_op.poll ? file.f_op.poll(file, wanted) : wanted);
   if (mask() === 0 && timeout_ms !== 0) {
@@ -152,7 +158,7 @@ function* gem_objects_debugfs(args: Args): KGen<KResult<Value>> {
 }
 
 function* sw_sync_open(): KGen<KResult<Value>> {
-  return current().process.files.install(sw_sync_debugfs_open(), false);
+  return current().process.files.install(sw_sync_debugfs_open(), true);
 }
 
 function* module_unload(args: Args): KGen<KResult<Value>> {

@@ -2,13 +2,13 @@
 // buffers, PRIME, and software fences (vgem_fence.ts).
 import type { DrmDevice, DrmDriver } from './drm_device.ts';
 import type { DrmFile } from './drm_file.ts';
-import { drm_gem_create_mmap_offset, drm_gem_object_lookup, drm_gem_object_put, type GemObject, type PageSource } from './drm_gem.ts';
+import { drm_gem_mmap_offset_bytes, drm_gem_object_lookup, drm_gem_object_put, type GemObject, type PageSource } from './drm_gem.ts';
 import {
   __drm_gem_shmem_create, drm_gem_shmem_dumb_create, drm_gem_shmem_shrinker_init, drm_gem_shmem_funcs, drm_gem_shmem_get_pages,
   drm_gem_shmem_prime_import_sg_table, type DrmGemShmemObject,
 } from './drm_gem_shmem_helper.ts';
 import { ERR, IS_ERR, type KResult } from './errors.ts';
-import { PAGE_SHIFT, type VmArea } from './mm.ts';
+import type { VmArea } from './mm.ts';
 import { current, type KGen } from './sched.ts';
 import { vgem_fence_attach_ioctl, vgem_fence_close, vgem_fence_open, vgem_fence_signal_ioctl } from './vgem_fence.ts';
 
@@ -18,7 +18,7 @@ function* vgem_gem_dumb_map(file: DrmFile, handle: number): KGen<KResult<number>
   if (IS_ERR(obj)) return obj;
   let ret: KResult<number>;
   if (!(obj as DrmGemShmemObject).filp) ret = ERR('EINVAL', `GEM handle ${handle} is an imported dma-buf; map the dma-buf instead`);
-  else ret = drm_gem_create_mmap_offset(obj) << PAGE_SHIFT;
+  else ret = drm_gem_mmap_offset_bytes(obj);
   yield* drm_gem_object_put(obj);
   return ret;
 }
@@ -39,7 +39,7 @@ const vgem_own_backing_funcs = { ...drm_gem_shmem_funcs, mmap: vgem_gem_mmap };
 function* vgem_prime_import_sg_table(dev: DrmDevice, size: number, sgt: PageSource): KGen<KResult<GemObject>> {
   if (!current().kernel.switches.vgem_import_shmem_backing) return yield* drm_gem_shmem_prime_import_sg_table(dev, size, sgt);
   const obj = __drm_gem_shmem_create(dev, size, false, vgem_own_backing_funcs);
-  obj.sgt = sgt;
+  if (!IS_ERR(obj)) obj.sgt = sgt;
   return obj;
 }
 

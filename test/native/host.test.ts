@@ -125,8 +125,19 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
   t.test('mappings are bounds-checked ids', async (t) => {
     runOps((call) => {
       const fd = value(call('open', { path: '/dev/zero' }));
+      // mmap's own checks are the kernel's (do_mmap, ksys_mmap_pgoff), as on the simulator
       t.match(call('mmap', { fd, length: 0 }), { ok: false, errno: 'EINVAL' });
-      t.match(call('mmap', { fd, length: -4096 }), { ok: false, errno: 'EINVAL' }, 'negative length');
+      t.match(call('mmap', { fd, length: -4096 }), { ok: false, errno: 'ENOMEM' }, 'negative length: larger than the address space');
+      t.match(call('mmap', { fd: 4242, length: 4096 }), { ok: false, errno: 'EBADF' });
+      t.match(call('mmap', { fd: 4242, length: 4096, offset: 1 }), { ok: false, errno: 'EINVAL' }, 'an unaligned offset before the fd');
+      const short = value(call('mmap', { fd, length: 100 }));
+      t.equal(value(call('mem_read', { map: short })).length, 4096, 'the mapping covers the whole page the kernel made');
+      const readOnly = value(call('mmap', { fd, length: 4096, prot: ['read'] }));
+      t.match(call('mem_write', { map: readOnly, byte: 1 }), { ok: false, errno: 'EFAULT' }, 'a store through PROT_READ: EFAULT, not SIGSEGV');
+      const none = value(call('mmap', { fd, length: 4096, prot: [] }));
+      t.match(call('mem_read', { map: none, length: 1 }), { ok: false, errno: 'EFAULT' }, 'a load through PROT_NONE');
+      const writeOnly = value(call('mmap', { fd, length: 4096, prot: ['write'] }));
+      t.equal(value(call('mem_read', { map: writeOnly, length: 1 })).length, 1, 'PROT_WRITE implies read on x86');
       const map = value(call('mmap', { fd, length: 8192 }));
       t.same(call('mem_write', { map, offset: 4096, length: 16, pattern: 'index32' }), { ok: true, value: null });
       const bytes = value(call('mem_read', { map, offset: 4096, length: 8 }));

@@ -32,7 +32,8 @@ t.test('errors: not a socket, closed peer; an unread fd is put with the socket',
     yield* th.call('close', { fd: fd1 });
     // Closing the receiver drops the last reference: the timeline's release signals it.
     t.same(rec(yield* th.call('sync_file_info', { fd: fence })).status, -2);
-    t.equal(errno(yield* th.call('unix_send_fd', { socket: fd0, fd: fence })), 'ENOTCONN');
+    t.equal(errno(yield* th.call('unix_send_fd', { socket: fd0, fd: fence })), 'ECONNREFUSED', 'the first send finds the peer dead');
+    t.equal(errno(yield* th.call('unix_send_fd', { socket: fd0, fd: fence })), 'ENOTCONN', 'then there is no peer');
   });
   t.end();
 });

@@ -19,7 +19,7 @@ function fingerprint(a: Attempt): string {
 const reclaim = job('igt@drm_shmem_reclaim@free-during-reclaim-once');
 
 t.test('random exploration finds the seed-001 race and its seed replays it exactly', (t) => {
-  const build = 'linux-6.4+drm-shmem-shrinker';
+  const build = 'linux-6.5+drm-shmem-shrinker';
   const found = exploreJob(reclaim, { build, random: 20, seed: 1, systematic: 0, preemptions: 0 });
   t.ok(found.failure, `found in ${found.tried} schedules`);
   t.ok(found.tried > 1, 'not every schedule fails: it is a race');
@@ -32,7 +32,7 @@ t.test('random exploration finds the seed-001 race and its seed replays it exact
 });
 
 t.test('systematic exploration with a preemption bound finds it too, and replays by its decisions', (t) => {
-  const build = 'linux-6.4+drm-shmem-shrinker';
+  const build = 'linux-6.5+drm-shmem-shrinker';
   const none = exploreJob(reclaim, { build, random: 0, seed: 1, systematic: 100, preemptions: 1 });
   t.notOk(none.failure, `one preemption is not enough (${none.tried} schedules, the whole space)`);
   t.ok(none.tried < 100, 'the bounded space was exhausted');
@@ -46,7 +46,7 @@ t.test('systematic exploration with a preemption bound finds it too, and replays
 });
 
 t.test('the fixed build has no failing schedule; seed-000 fails on every one', (t) => {
-  const fixed = exploreJob(reclaim, { build: 'linux-6.4+drm-shmem-shrinker+drm-shmem-free-no-lock', random: 8, seed: 1, systematic: 8, preemptions: 2 });
+  const fixed = exploreJob(reclaim, { build: 'linux-6.5+drm-shmem-shrinker+drm-shmem-free-no-lock', random: 8, seed: 1, systematic: 8, preemptions: 2 });
   t.same(fixed, { tried: 16 });
   const sync = job('igt@prime_vgem@sync@rcs0');
   const hang = exploreJob(sync, { build: 'linux-6.2+drm-shmem-resv-lock', random: 5, seed: 9, systematic: 0, preemptions: 0 });

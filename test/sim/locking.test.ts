@@ -136,7 +136,7 @@ t.test('the seed-000 path: dma-buf mmap on linux-6.2 with drm-shmem on the resv 
   const log = dmesg(session);
   t.match(log, /at: drm_gem_shmem_get_pages\n\nbut task is already holding lock:\n\S+ \(reservation_ww_class_mutex\)[^\n]*, at: dma_buf_mmap_internal/);
   t.match(log, /Call Trace:\n <TASK>\n drm_gem_shmem_get_pages\n drm_gem_shmem_mmap\n drm_gem_prime_mmap\n drm_gem_dmabuf_mmap\n dma_buf_mmap_internal\n vm_mmap_pgoff/);
-  for (const build of ['linux-6.1', 'linux-6.2', 'linux-6.4', 'mainline']) {
+  for (const build of ['linux-6.1', 'linux-6.2', 'linux-6.4', 'linux-6.5', 'mainline']) {
     const ok = run(function* (th) {
       const fd = num(yield* th.call('open', { driver: 'vgem' }));
       const bo = rec(yield* th.call('create_dumb', { fd, width: 1024, height: 1, bpp: 32 }));

@@ -55,8 +55,8 @@ const CASES: Case[] = [
   {
     seed: '001: shmem free under the resv lock vs fs_reclaim', suite: 'drm_shmem_reclaim',
     test: 'igt@drm_shmem_reclaim@free-during-reclaim',
-    buggy: 'linux-6.4+drm-shmem-shrinker', status: 'dmesg-warn',
-    fixed: 'linux-6.4+drm-shmem-shrinker+drm-shmem-free-no-lock',
+    buggy: 'linux-6.5+drm-shmem-shrinker', status: 'dmesg-warn',
+    fixed: 'linux-6.5+drm-shmem-shrinker+drm-shmem-free-no-lock',
     evidence: /WARNING: possible circular locking dependency detected[\s\S]*fs_reclaim[\s\S]*reservation_ww_class_mutex/,
   },
   {

@@ -64,12 +64,12 @@ static int read_fdinfo(int fd, struct nat_result *res)
 	return 0;
 }
 
-static int copy_name(const char *src, char *dst, size_t size)
+/* A name field of `size` bytes: a longer name is cut, as SYNC_IOC_MERGE cuts
+ * what it is given (data.name[sizeof(data.name) - 1] = '\0'). */
+static void copy_name(const char *src, char *dst, size_t size)
 {
-	if (strlen(src) >= size)
-		return EINVAL;
-	strcpy(dst, src);
-	return 0;
+	strncpy(dst, src, size - 1);
+	dst[size - 1] = '\0';
 }
 
 /* SYNC_IOC_FILE_INFO twice, as libsync does: once for the count, once for the fences. */
@@ -149,8 +149,8 @@ int nat_execute_fence_op(const struct nat_op *op, struct nat_result *res)
 		return fd < 0 ? errno : 0;
 	case NAT_SW_SYNC_CREATE_FENCE: {
 		struct sw_sync_create_fence_data arg = { .fence = -1 };
-		err = nat_u32_arg(a[1], &arg.value) ?: copy_name(op->str, arg.name, sizeof(arg.name)) ?:
-			nat_ioctl(fd, SW_SYNC_IOC_CREATE_FENCE, &arg);
+		copy_name(op->str, arg.name, sizeof(arg.name));
+		err = nat_u32_arg(a[1], &arg.value) ?: nat_ioctl(fd, SW_SYNC_IOC_CREATE_FENCE, &arg);
 		v[0] = arg.fence;
 		return err;
 	}
@@ -160,7 +160,8 @@ int nat_execute_fence_op(const struct nat_op *op, struct nat_result *res)
 	}
 	case NAT_SYNC_MERGE: {
 		struct sync_merge_data arg = { .fd2 = nat_fd_arg(a[1]), .fence = -1 };
-		err = copy_name(op->str, arg.name, sizeof(arg.name)) ?: nat_ioctl(fd, SYNC_IOC_MERGE, &arg);
+		copy_name(op->str, arg.name, sizeof(arg.name));
+		err = nat_ioctl(fd, SYNC_IOC_MERGE, &arg);
 		v[0] = arg.fence;
 		return err;
 	}

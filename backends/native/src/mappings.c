@@ -10,6 +10,7 @@ struct mapping {
 	int64_t id;
 	uint8_t *addr;
 	size_t length;
+	int prot;
 	struct mapping *next;
 };
 
@@ -17,7 +18,7 @@ static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mapping *table;
 static int64_t next_id = 1;
 
-int64_t nat_map_add(void *addr, size_t length)
+int64_t nat_map_add(void *addr, size_t length, int prot)
 {
 	struct mapping *m = malloc(sizeof(*m));
 
@@ -27,6 +28,7 @@ int64_t nat_map_add(void *addr, size_t length)
 	m->id = next_id++;
 	m->addr = addr;
 	m->length = length;
+	m->prot = prot;
 	m->next = table;
 	table = m;
 	pthread_mutex_unlock(&table_lock);
@@ -63,13 +65,18 @@ int nat_map_remove(int64_t id)
 	return err;
 }
 
-uint8_t *nat_map_lock_range(int64_t id, int64_t offset, int64_t *length, int *err)
+static int faults(const struct mapping *m, int write)
+{
+	return write ? !(m->prot & PROT_WRITE) : !(m->prot & (PROT_READ | PROT_WRITE));
+}
+
+uint8_t *nat_map_lock_range(int64_t id, int64_t offset, int64_t *length, int write, int *err)
 {
 	struct mapping *m;
 
 	pthread_mutex_lock(&table_lock);
 	m = *find(id);
-	if (!m || offset < 0 || (uint64_t)offset > m->length ||
+	if (!m || faults(m, write) || offset < 0 || (uint64_t)offset > m->length ||
 	    (*length != NAT_REST && (*length < 0 || (uint64_t)*length > m->length - (uint64_t)offset))) {
 		pthread_mutex_unlock(&table_lock);
 		*err = EFAULT;

@@ -100,13 +100,17 @@ int nat_fd_arg(int64_t v);
 int nat_u32_arg(int64_t v, uint32_t *out);
 
 /* The mapping table: JS only ever sees ids, so a stale or forged id is an
- * error, never a wild pointer. Thread-safe. */
-int64_t nat_map_add(void *addr, size_t length);
+ * error, never a wild pointer. Thread-safe. A mapping is as long as the
+ * kernel made it (the length rounded up to pages) and keeps its PROT_ bits. */
+int64_t nat_map_add(void *addr, size_t length, int prot);
 int nat_map_remove(int64_t id);
 /* Locks the table and returns the bytes [offset, offset+length) of mapping id,
- * or NULL with *err set (EFAULT past the end or for an unknown id). length
- * NAT_REST means to the end. Call nat_map_unlock() when done with the bytes. */
-uint8_t *nat_map_lock_range(int64_t id, int64_t offset, int64_t *length, int *err);
+ * or NULL with *err set: EFAULT past the end, for an unknown id, or for an
+ * access the protection would fault on (a store without PROT_WRITE, a load
+ * with neither PROT_READ nor PROT_WRITE, which implies read on x86), where the
+ * process would take SIGSEGV. length NAT_REST means to the end. Call
+ * nat_map_unlock() when done with the bytes. */
+uint8_t *nat_map_lock_range(int64_t id, int64_t offset, int64_t *length, int write, int *err);
 void nat_map_unlock(void);
 /* In a forked child the table's lock may have been held by another thread at
  * fork time: reset it. */

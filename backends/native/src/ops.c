@@ -136,7 +136,7 @@ static int mem_write(const int64_t *a)
 {
 	int64_t length = a[2];
 	int err = 0;
-	uint8_t *p = nat_map_lock_range(a[0], a[1], &length, &err);
+	uint8_t *p = nat_map_lock_range(a[0], a[1], &length, 1, &err);
 
 	if (!p)
 		return err;
@@ -156,7 +156,7 @@ static int mem_read(const int64_t *a, struct nat_result *res)
 {
 	int64_t length = a[2];
 	int err = 0;
-	uint8_t *p = nat_map_lock_range(a[0], a[1], &length, &err);
+	uint8_t *p = nat_map_lock_range(a[0], a[1], &length, 0, &err);
 
 	if (!p)
 		return err;
@@ -169,16 +169,20 @@ static int mem_read(const int64_t *a, struct nat_result *res)
 	return res->bytes ? 0 : ENOMEM;
 }
 
+/* The kernel checks the arguments (EINVAL for length 0 or an unaligned
+ * offset, EBADF, ENOMEM for a negative length); the mapping it makes covers
+ * whole pages. */
 static int do_mmap(const int64_t *a, struct nat_result *res)
 {
-	if (a[1] <= 0)
-		return EINVAL; /* mmap(2) refuses a zero length; a negative one is never a size */
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	void *addr = mmap(NULL, (size_t)a[1], (int)a[3], MAP_SHARED, nat_fd_arg(a[0]), (off_t)a[2]);
+	size_t length = ((size_t)a[1] + page - 1) & ~(page - 1);
+
 	if (addr == MAP_FAILED)
 		return errno;
-	res->value[0] = nat_map_add(addr, (size_t)a[1]);
+	res->value[0] = nat_map_add(addr, length, (int)a[3]);
 	if (res->value[0] < 0) {
-		munmap(addr, (size_t)a[1]);
+		munmap(addr, length);
 		return ENOMEM;
 	}
 	return 0;

@@ -195,6 +195,57 @@ t.test('render node, DRM master, dma-buf over a unix socket', (t) => {
   });
 });
 
+t.test('issue 14: what the simulator\'s linux-6.1 was fixed to say (test/sim/kernel-fidelity.test.ts)', (t) => {
+  withSession((th) => {
+    const fd = ok(call(th, 'open', { driver: 'vgem' }));
+    const a = ok(call(th, 'create_dumb', { fd, width: 1024, height: 4, bpp: 32 }));
+    const offset = ok(call(th, 'map_dumb', { fd, handle: a.handle }));
+    t.ok(offset >= 0x100000000, `fake offsets from DRM_FILE_PAGE_OFFSET_START (${offset})`);
+    const nameA = ok(call(th, 'gem_flink', { fd, handle: a.handle }));
+    const b = ok(call(th, 'create_dumb', { fd, width: 1024, height: 4, bpp: 32 }));
+    t.ok(ok(call(th, 'gem_flink', { fd, handle: b.handle })) > nameA, 'a higher name while the lower one is taken');
+    call(th, 'gem_close', { fd, handle: a.handle });
+    const c = ok(call(th, 'create_dumb', { fd, width: 1024, height: 4, bpp: 32 }));
+    t.equal(ok(call(th, 'map_dumb', { fd, handle: c.handle })), offset, 'a freed offset range is reused');
+    t.equal(ok(call(th, 'gem_flink', { fd, handle: c.handle })), nameA, 'the lowest free flink name');
+    t.match(call(th, 'create_dumb', { fd, width: 0x20000000, height: 1, bpp: 8 }), { ok: false, errno: 'ENOSPC' }, 'width x bpp wraps u32');
+    t.same(ok(call(th, 'poll', { fd, events: ['in', 'out'] })), { ready: false, revents: [] }, 'drm_poll without events');
+    t.match(call(th, 'dmabuf_sync', { fd, flags: ['start', 'read'] }), { ok: false, errno: 'ENOTTY' }, 'a dma-buf ioctl on a drm fd');
+    t.match(call(th, 'sync_file_info', { fd }), { ok: false, errno: 'ENOTTY' }, 'a sync_file ioctl on a drm fd');
+    const info = ok(call(th, 'fdinfo', { fd }));
+    t.equal(info.flags, '02100002', 'O_RDWR | O_LARGEFILE | O_CLOEXEC');
+    t.ok(!('drm-driver' in info), 'no drm-* fdinfo lines before 6.5');
+    t.equal(ok(call(th, 'fdinfo', { fd: ok(call(th, 'dup', { fd })) })).flags, '02100002', 'dup is close-on-exec');
+    t.match(call(th, 'mmap', { fd, length: 4096, offset: -4096 }), { ok: false, errno: 'EINVAL' }, 'negative offset on a drm fd');
+    const dmabuf = ok(call(th, 'prime_handle_to_fd', { fd, handle: c.handle, flags: ['cloexec', 'rdwr'] }));
+    t.match(call(th, 'mmap', { fd: dmabuf, length: 4096, offset: -4096 }), { ok: false, errno: 'EOVERFLOW' }, 'negative offset on a dma-buf');
+    t.ok(!('name' in ok(call(th, 'fdinfo', { fd: dmabuf }))), 'no name before SET_NAME');
+    call(th, 'dmabuf_set_name', { fd: dmabuf, name: '' });
+    t.equal(ok(call(th, 'fdinfo', { fd: dmabuf })).name, '', 'an empty name is shown');
+    const stub = ok(call(th, 'dmabuf_export_sync_file', { fd: dmabuf, flags: ['read'] }));
+    t.equal(ok(call(th, 'sync_file_info', { fd: stub })).name, 'stub-stub0-0', 'the stub fence\'s sync_file name');
+    const long = 'a-merge-name-that-is-longer-than-31-bytes';
+    t.equal(ok(call(th, 'sync_file_info', { fd: ok(call(th, 'sync_file_merge', { fd: stub, fd2: stub, name: long })) })).name, long.slice(0, 31), 'merge names are cut');
+    const count = () => ok(call(th, 'fdinfo', { fd: dmabuf })).count;
+    const fence = ok(call(th, 'vgem_fence_attach', { fd, handle: c.handle, flags: ['write'] }));
+    const before = count();
+    t.same(ok(call(th, 'poll', { fd: dmabuf })), { ready: false, revents: [] });
+    t.equal(count(), before + 1, 'a pending poll callback holds the file');
+    call(th, 'vgem_fence_signal', { fd, fence });
+    t.equal(count(), before, 'until its fence signals');
+    const second = ok(call(th, 'gem_open', { fd, name: nameA })).handle;
+    ok(call(th, 'prime_handle_to_fd', { fd, handle: second }));
+    t.equal(ok(call(th, 'prime_fd_to_handle', { fd, dmabuf })), c.handle, 'the PRIME cache finds the first handle exported');
+    const { fd0, fd1 } = ok(call(th, 'unix_socketpair', {}));
+    t.same(ok(call(th, 'poll', { fd: fd1 })), { ready: false, revents: [] }, 'an empty datagram socket is not readable');
+    t.match(call(th, 'sync_file_wait', { fd: fd1, timeout_ms: 1 }), { ok: false, errno: 'ETIME' });
+    call(th, 'close', { fd: fd1 });
+    t.match(call(th, 'unix_send_fd', { socket: fd0, fd }), { ok: false, errno: 'ECONNREFUSED' }, 'send to a closed peer');
+    t.match(call(th, 'unix_send_fd', { socket: fd0, fd }), { ok: false, errno: 'ENOTCONN' }, 'then no peer');
+    t.same(ok(call(th, 'poll', { fd: 4242 })), { ready: true, revents: ['nval'] }, 'a closed fd');
+  });
+});
+
 t.test('module unload and load of vgem', (t) => {
   const unload = (): OpResult => {
     let r: OpResult = { ok: true, value: null };
