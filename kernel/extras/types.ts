@@ -17,7 +17,8 @@ export interface ExtrasFile {
  *    into BUILD/`dir`;
  * 2. apply the user's patches, then `patch` (`git apply -p1` in BUILD: its
  *    paths are relative to the kernel tree's root);
- * 3. move each `renames` source file to its object's name (.o → .c);
+ * 3. copy each `renames` source file to its object's name (.o → .c); the
+ *    original may stay, Kbuild links NAME.o from its objects;
  * 4. write BUILD/`dir`/Kbuild:
  *        obj-m := NAME.o
  *        NAME-y := OBJECTS...       (left out when objects is exactly [NAME.o])
@@ -33,7 +34,8 @@ export interface ExtraModule {
   /** The objects linked into NAME.ko, in link order. */
   objects: string[];
   /** Objects whose source file has another name in `dir`, as {object: source}:
-   * {"sw_sync_core.o": "sw_sync.c"} moves sw_sync.c to sw_sync_core.c after patching. */
+   * {"sw_sync_core.o": "sw_sync.c"} copies the patched sw_sync.c to
+   * sw_sync_core.c (a composite module cannot link an object of its own name). */
   renames: Record<string, string>;
   /** Lines added verbatim to the Kbuild after the object lists. */
   kbuild: string[];
