@@ -14,8 +14,31 @@ const INIT = fileURLToPath(new URL('./guest/init', import.meta.url));
 const GUEST_MODULE_DIR = '/lib/modules/primeci';
 
 /** Loaded in this order when the kernel has them: the 9p transport for the
- * shared folders, then every DRM / dma-buf driver the suites may require. */
-export const GUEST_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'vgem', 'cirrus', 'vkms', 'udmabuf', 'virtio_gpu'];
+ * shared folders, then every DRM / dma-buf driver the suites may require
+ * (sw_sync, udmabuf, vkms and the heaps are kernel/extras/ modules on Debian's
+ * 6.1). */
+export const GUEST_MODULES = [
+  'virtio_pci', '9pnet_virtio', '9p',
+  'vgem', 'cirrus', 'vkms', 'udmabuf', 'virtio_gpu',
+  'sw_sync', 'dma-heap', 'system_heap',
+];
+
+/** In the guest's module folder but not loaded at boot: a test loads them
+ * (module_load, as IGT's igt_kmod_load does for the dma-buf selftests). */
+export const GUEST_LOADABLE_MODULES = ['dmabuf_selftests'];
+
+/** Module parameters the guest loads a module with. No fbdev: the console is
+ * serial, and closing the last file of a DRM device restores the fbdev mode,
+ * which turns on vkms's CRTC and its 60 Hz vblank hrtimer; under TCG that timer
+ * runs late and the kernel warns "vkms_vblank_simulate: vblank timer overrun"
+ * in whatever test runs next (a dmesg-warn). */
+export const GUEST_MODULE_PARAMS: Readonly<Record<string, string>> = { drm_kms_helper: 'fbdev_emulation=0' };
+
+/** A line of the guest's module list: the .ko in the guest, then its parameters. */
+function moduleLine(guestKo: string): string {
+  const params = GUEST_MODULE_PARAMS[basename(guestKo, '.ko').replaceAll('-', '_')];
+  return params ? `${guestKo} ${params}` : guestKo;
+}
 
 /** The .ko files to insmod for `names`, dependencies first (modprobe
  * --show-depends against the kernel's modules.dep); absent or built-in ones are left out. */
@@ -72,7 +95,10 @@ export function buildInitramfs(kernel: VmKernel, cacheDir: string): Resolved<str
   if (!modules.some((ko) => basename(ko) === 'vgem.ko')) {
     return { ok: false, error: `kernel ${kernel.release} has no vgem module under ${kernel.modulesRoot}` };
   }
-  const key = fingerprint([busybox, node, ...libs.value, ...modules], { release: kernel.release, modules });
+  const loadable = moduleLoadOrder(kernel, GUEST_LOADABLE_MODULES).filter((ko) => !modules.includes(ko));
+  const key = fingerprint([busybox, node, ...libs.value, ...modules, ...loadable], {
+    release: kernel.release, modules, loadable, GUEST_MODULE_PARAMS,
+  });
   const out = join(cacheDir, `initramfs-${key}.cpio`);
   if (existsSync(out)) return { ok: true, value: out };
 
@@ -89,7 +115,8 @@ export function buildInitramfs(kernel: VmKernel, cacheDir: string): Resolved<str
     for (const lib of libs.value) place(lib, lib);
     const guestModules = modules.map((ko) => join(GUEST_MODULE_DIR, basename(ko)));
     modules.forEach((ko, i) => place(ko, guestModules[i]));
-    writeFileSync(join(stage, 'etc/primeci/modules'), guestModules.join('\n') + '\n');
+    for (const ko of loadable) place(ko, join(GUEST_MODULE_DIR, basename(ko)));
+    writeFileSync(join(stage, 'etc/primeci/modules'), guestModules.map(moduleLine).join('\n') + '\n');
     mkdirSync(cacheDir, { recursive: true });
     const partial = `${out}.partial`;
     const cpio = spawnSync('sh', ['-c', `find . -print | cpio -o -H newc --quiet -R 0:0 > '${partial}'`], {

@@ -24,7 +24,7 @@ t.test('a trivial job runs in the guest', { skip: gate.skip }, async (t) => {
     kernel: kernel.value,
     initrd: initrd.value,
     shares: [out],
-    script: `cat /sys/kernel/debug/dri/*/name > ${out}/drivers; node -e 'process.stdout.write(process.version)' > ${out}/node; exit 7\n`,
+    script: `cat /sys/kernel/debug/dri/*/name > ${out}/drivers; cat /sys/module/drm_kms_helper/parameters/fbdev_emulation > ${out}/fbdev; node -e 'process.stdout.write(process.version)' > ${out}/node; exit 7\n`,
     silenceMs: 60_000,
     timeoutMs: 180_000,
     consoleLog: join(out, 'console.log'),
@@ -37,6 +37,7 @@ t.test('a trivial job runs in the guest', { skip: gate.skip }, async (t) => {
   const drivers = readFileSync(join(out, 'drivers'), 'utf8');
   t.match(drivers, /^vgem /m, 'vgem is loaded');
   t.match(drivers, /^cirrus /m, 'cirrus drives the second device');
+  t.equal(readFileSync(join(out, 'fbdev'), 'utf8'), 'N\n', 'drm_kms_helper is loaded with its parameter: no fbdev');
   t.ok(existsSync(join(out, 'console.log')));
   t.ok(lines.some((line) => line.startsWith('primeci-vm: guest up')));
 });
