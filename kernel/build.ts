@@ -108,7 +108,7 @@ function modulePlan(source: KernelSource, req: BuildRequest, records: PatchRecor
     throw new KernelBuildError(`${headers} is missing: run .ci/install-kernel-build.sh (the out-of-tree build tree of the packaged kernel)`);
   }
   const config = readConfig(packaged.value.config);
-  const extras = extraModules(source.dir);
+  const extras = extraModules(source.version);
   const patched = applyPatches(source.dir, req.patches, `${source.id} (${source.version})`);
   const plan = planModules(source.dir, [...patched.keys()], config, extras);
   if (plan.builtIn.length) {
@@ -118,7 +118,8 @@ function modulePlan(source: KernelSource, req: BuildRequest, records: PatchRecor
     );
   }
   if (plan.ignored.length) progress(`not built by Debian's kernel, so no module to rebuild: ${plan.ignored.join(', ')}`);
-  const jobs = [...extras.filter((e) => !plan.jobs.some((j) => j.name === e.name)), ...plan.jobs];
+  // Extras first, in their file's order (a module after those it needs), each once.
+  const jobs = [...extras.map((e) => plan.jobs.find((j) => j.name === e.name) ?? e), ...plan.jobs.filter((j) => !extras.some((e) => e.name === j.name))];
   const configText = readFileSync(packaged.value.config);
   const key = sha256(
     JSON.stringify({ v: BUILDER_VERSION, kind: 'modules', source: source.state, packaged: packaged.value.package, jobs: hashJobs(jobs), patches: req.patches.map((p) => p.sha256) }),
@@ -131,7 +132,7 @@ function modulePlan(source: KernelSource, req: BuildRequest, records: PatchRecor
     build: async (folder, log) => {
       const workRoot = join(workDir(env), `${source.id}-modules`);
       const built = await withBuildLock(workRoot, (pid) => progress(`waiting for another build (pid ${pid}) in ${workRoot}`), () =>
-        jobs.map((job) => buildModule(job, { sourceDir: source.dir, headers, workRoot, patched, log, progress })),
+        jobs.reduce<BuiltModule[]>((done, job) => [...done, buildModule(job, { sourceDir: source.dir, headers, workRoot, patched, log, progress }, done)], []),
       );
       assembleModules(folder, packaged.value, built);
       return { release: packaged.value.release, modules: built.map((m) => ({ name: m.name, path: m.ko, why: m.why })) };

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { KernelBuildError } from './errors.ts';
 import { linkersOf, readMakefile, makefileOf, type KernelConfig, type Linker } from './kbuild.ts';
 import { applyPatches, type KernelPatch } from './patch.ts';
@@ -24,6 +24,10 @@ export interface ModuleJob {
   adaptation?: KernelPatch;
   /** Why it is built: shown in the manifest. */
   why: string;
+  /** Kernel-relative sources it compiles, when known (the extras say). */
+  sources?: string[];
+  /** Modules of the same build whose symbols it uses (their Module.symvers). */
+  needs?: string[];
 }
 
 /** Which modules a series needs rebuilt, or what stops the module path. */
@@ -67,12 +71,14 @@ export function planModules(sourceDir: string, files: readonly string[], config:
   const linkSources = (file: string, sources: string[]) => {
     let linked = false;
     for (const source of sources) {
+      const extra = extras.find((e) => e.sources?.includes(source));
+      if (extra) {
+        add({ ...extra, why: `${extra.why}; links ${file}` });
+        linked = true;
+        continue;
+      }
       for (const linker of linkersOf(sourceDir, source, config)) {
-        const extra = extras.find((e) => e.name === linker.name && e.dir === linker.dir);
-        if (extra) {
-          add(extra);
-          linked = true;
-        } else if (linker.built === 'y') {
+        if (linker.built === 'y') {
           if (!plan.builtIn.includes(file)) plan.builtIn.push(file);
           linked = true;
         } else if (linker.built === 'm') {
@@ -128,8 +134,8 @@ export interface ModuleBuildContext {
   progress: (line: string) => void;
 }
 
-/** Builds one module out of tree; returns its .ko. */
-export function buildModule(job: ModuleJob, ctx: ModuleBuildContext): BuiltModule {
+/** Builds one module out of tree (after `done`, which holds what it needs); returns its .ko. */
+export function buildModule(job: ModuleJob, ctx: ModuleBuildContext, done: readonly BuiltModule[]): BuiltModule {
   const tree = join(ctx.workRoot, job.name);
   const want: Contents = new Map();
   for (const file of moduleFiles(ctx.sourceDir, job.dir, job.kbuild)) {
@@ -153,7 +159,13 @@ export function buildModule(job: ModuleJob, ctx: ModuleBuildContext): BuiltModul
   const changed = syncTree(tree, ctx.sourceDir, want, join(ctx.workRoot, `${job.name}.files.json`));
   ctx.progress(`module ${job.name}: ${changed.length ? `${changed.length} file(s) changed, compiling` : 'up to date'}`);
   appendFileSync(ctx.log, `\n== make M=${moduleDir} modules (${job.name}: ${job.why})\n`);
-  const make = spawnSync('make', ['-C', ctx.headers, `M=${moduleDir}`, `-j${availableParallelism()}`, 'modules'], {
+  const symbols = (job.needs ?? []).map((name) => {
+    const need = done.find((m) => m.name === name);
+    if (!need) throw new KernelBuildError(`module ${job.name} needs ${name}, which is not built before it`);
+    return join(dirname(need.ko), 'Module.symvers');
+  });
+  const extraSymbols = symbols.length ? [`KBUILD_EXTRA_SYMBOLS=${symbols.join(' ')}`] : [];
+  const make = spawnSync('make', ['-C', ctx.headers, `M=${moduleDir}`, ...extraSymbols, `-j${availableParallelism()}`, 'modules'], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
