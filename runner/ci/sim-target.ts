@@ -20,7 +20,7 @@ function steps(base: string, patches: string[]): Step[] {
     const parts = value.startsWith(`${base}+`) ? value.slice(base.length + 1).split('+') : value.split('+');
     if (parts.every((name) => patchSummary(name) !== undefined)) {
       names.push(...parts);
-    } else if (patches.length === 1) {
+    } else if (patches.length === 1 && parseBuild(value).ok) {
       return [{ build: value, subject: value }];
     } else {
       const unknown = parts.find((name) => patchSummary(name) === undefined);

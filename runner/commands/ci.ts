@@ -3,6 +3,7 @@
 // process, with an HTML report the comparison links to), finds the first bad
 // patch of each regression, and prints the CI Bug Log; or compares two
 // finished results directories. Exit 1 when the verdict is FAILURE.
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readResults } from '../../reporters/results-reader.ts';
 import { runInfo } from '../../reporters/run-info.ts';
@@ -57,6 +58,7 @@ export default async function ci(argv: string[]): Promise<number> {
     },
   });
   const root = resolve(values['results-root'] ?? join('results', `ci-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  if (existsSync(root) && readdirSync(root).length > 0) throw new UsageError(`primeci ci: --results-root ${root} is not empty; choose a new folder`);
   const n = target.subjects.length;
   process.stderr.write(`primeci ci: ${n} patch${n === 1 ? '' : 'es'} on ${base}, results root ${root}\n`);
   return reportComparison('ci', values, (options) =>

@@ -36,11 +36,14 @@ t.test('ci on finished results directories', async (t) => {
       ['--base', 'linux-6.2', '--patch', 'fault-sync-skips-wait', '--patch', 'fault-sync-flags-unchecked'],
       /^primeci ci: --patch linux-6\.2\+fault-sync-skips-wait\+fault-sync-flags-unchecked: kernel patches 'fault-sync-skips-wait' and 'fault-sync-flags-unchecked' contradict each other/m,
     ],
+    [['--base', 'linux-6.2', '--patch', 'drm-shmem-resv-lok'], /^primeci ci: --patch drm-shmem-resv-lok: 'drm-shmem-resv-lok' is not a kernel patch of config\/kernels\/patches\/$/m],
+    [['--base', 'linux-6.2', '--patch', 'drm-shmem-resv-lock', '--results-root', fixtures], /^primeci ci: --results-root \S+ is not empty; choose a new folder$/m],
     [['--base', 'linux-6.2', '--patch', 'drm-shmem-resv-lock', '--backend', 'qemu'], /--backend qemu: no per-patch check for it \(choose sim\)/],
     [['--base', 'linux-6.2', '--patch', 'drm-shmem-resv-lock', '--format', 'pdf'], /--format pdf: expected one of text, json, markdown, html/],
   ];
   for (const [args, message] of refused) {
-    const result = await primeci(...args, '--results-root', join(await mkdtemp(join(tmpdir(), 'primeci-ci-')), 'root'));
+    const fresh = args.includes('--results-root') ? [] : ['--results-root', join(await mkdtemp(join(tmpdir(), 'primeci-ci-')), 'root')];
+    const result = await primeci(...args, ...fresh);
     t.equal(result.exitCode, 2, args.join(' '));
     t.match(result.stderr, message);
     t.notMatch(result.stderr, /running/, 'refused before anything runs');
