@@ -1,4 +1,4 @@
-// One `primeci run` of a check, in its own process: its progress goes to
+// One run of a check, a `primeci` process of its own: its progress goes to
 // stderr so that stdout carries only the check's report.
 import { execa } from 'execa';
 import { UsageError } from '../usage.ts';
@@ -24,10 +24,13 @@ export function selectionArgs(selection: RunSelection, tests: readonly string[] 
   ];
 }
 
-/** Runs `primeci run ARGS --results DIR`; `what` names the run in messages. */
-export async function primeciRun(what: string, dir: string, args: string[]): Promise<void> {
+/**
+ * Runs `primeci ARGV` (a `run`, or a `vm ... -- run`) whose results go to
+ * `dir`; `what` names the build in messages.
+ */
+export async function primeciRun(what: string, dir: string, argv: string[]): Promise<void> {
   process.stderr.write(`primeci ci: running ${what} into ${dir}\n`);
-  const run = await execa('node', [PRIMECI, 'run', '--results', dir, ...args], {
+  const run = await execa('node', [PRIMECI, ...argv], {
     reject: false,
     stdin: 'ignore',
     stdout: 2,
@@ -35,6 +38,6 @@ export async function primeciRun(what: string, dir: string, args: string[]): Pro
   });
   // primeci run exits 1 when tests fail: that is a result, not an error.
   if (run.exitCode !== 0 && run.exitCode !== 1) {
-    throw new UsageError(`primeci ci: primeci run of ${what} failed (exit ${run.exitCode ?? run.signal}); see the messages above`);
+    throw new UsageError(`primeci ci: the run of ${what} failed (primeci ${argv[0]} exit ${run.exitCode ?? run.signal}); see the messages above`);
   }
 }

@@ -45,6 +45,7 @@ export async function simTarget(spec: SeriesSpec): Promise<SeriesTarget> {
   return {
     subjects: series.map((s) => s.subject),
     describe,
-    run: (prefix, dir, tests) => primeciRun(describe(prefix), dir, ['--profile', describe(prefix), ...selectionArgs(spec.selection, tests)]),
+    run: (prefix, dir, tests) =>
+      primeciRun(describe(prefix), dir, ['run', '--profile', describe(prefix), '--results', dir, ...selectionArgs(spec.selection, tests)]),
   };
 }
