@@ -17,7 +17,7 @@ export interface RunSelection {
 /** A series as given on the command line: `primeci ci --base BASE --patch P1 --patch P2 ...`. */
 export interface SeriesSpec {
   base: string;
-  /** In the order they apply; what each names is the target's business. */
+  /** At least one, in the order they apply; what each names is the target's business. */
   patches: string[];
   selection: RunSelection;
 }

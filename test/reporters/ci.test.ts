@@ -29,7 +29,7 @@ t.test('ci on finished results directories', async (t) => {
   t.match(badBuild.stderr, /^primeci ci: --base linux-0\.01-nonexistent: unknown kernel profile 'linux-0\.01-nonexistent'/m);
   const badSuite = await primeci('--base', 'linux-6.2', '--patch', 'drm-shmem-resv-lock', 'suites/nonexistent.yaml', '--results-root', join(await mkdtemp(join(tmpdir(), 'primeci-ci-')), 'root'));
   t.equal(badSuite.exitCode, 2);
-  t.match(badSuite.stderr, /suites\/nonexistent\.yaml:1:1: no such suite file[\s\S]*\nprimeci ci: the run of linux-6\.2 failed \(primeci run exit 2\); see the messages above\n$/);
+  t.match(badSuite.stderr, /suites\/nonexistent\.yaml:1:1: no such suite file[\s\S]*\nprimeci ci: the run of linux-6\.2 failed \(primeci run exit 2\); see the messages above$/);
   const refused: [string[], RegExp][] = [
     [['--base-results', join(fixtures, 'base'), '--patch-results', join(fixtures, 'patch'), '--patch', 'drm-shmem-resv-lock'], /--patch-results compares two finished runs: give it with --base-results and without --patch/],
     [['--base', 'linux-6.2', '--patch-results', join(fixtures, 'patch')], /--patch-results compares two finished runs/],
