@@ -33,6 +33,8 @@ export interface Page {
   rows: PageRow[];
   /** Preformatted text shown under the table (e.g. the CI Bug Log). */
   appendix?: string;
+  /** A small plain table above the totals (e.g. a series' patches). */
+  overview?: { caption: string; columns: string[]; rows: string[][] };
 }
 
 const STYLE = `
@@ -41,7 +43,7 @@ h1{font-size:1.4em;margin:0}.subtitle{color:#555;margin:.2em 0 1em}
 #totals{display:flex;flex-wrap:wrap;gap:.5em;margin:0 0 1em}
 .total{border-radius:4px;padding:.3em .7em;background:#eee}.total dt{font-size:.8em}.total dd{margin:0;font-size:1.3em;font-weight:bold}
 .pass{background:#d9f2d9}.skip{background:#eee}.failure{background:#fde2c4}.error{background:#f7c6c6}.neutral{background:#e3ecf7}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%}#overview{margin:0 0 1em}caption{text-align:left;font-weight:bold}th,td{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
 td.name{font-family:monospace}pre{background:#f6f6f6;padding:.5em;overflow:auto;max-height:30em;white-space:pre-wrap}
 #filters{margin:0 0 .7em;display:flex;gap:.5em;align-items:center}
 `;
@@ -49,7 +51,7 @@ td.name{font-family:monospace}pre{background:#f6f6f6;padding:.5em;overflow:auto;
 const SCRIPT = `
 (function () {
   var q = document.getElementById('q'), status = document.getElementById('status');
-  var rows = Array.prototype.slice.call(document.querySelectorAll('tbody tr'));
+  var rows = Array.prototype.slice.call(document.querySelectorAll('table:not(#overview) tbody tr'));
   function apply() {
     var text = q.value.toLowerCase(), wanted = status.value, shown = 0;
     rows.forEach(function (row) {
@@ -67,6 +69,12 @@ const SCRIPT = `
   apply();
 })();
 `;
+
+function overview(table: NonNullable<Page['overview']>): string {
+  const head = table.columns.map((c) => `<th>${escapeMarkup(c)}</th>`).join('');
+  const rows = table.rows.map((r) => `<tr>${r.map((cell) => `<td>${escapeMarkup(cell)}</td>`).join('')}</tr>`).join('\n');
+  return `<table id="overview">\n<caption>${escapeMarkup(table.caption)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows}\n</tbody>\n</table>\n`;
+}
 
 function totalBox(total: PageTotal): string {
   return `<div${attributes({ class: `total ${total.tone}`, 'data-total': total.label })}><dt>${escapeMarkup(total.label)}</dt><dd>${total.count}</dd></div>`;
@@ -97,7 +105,7 @@ export function renderPage(page: Page): string {
 <body>
 <h1>${escapeMarkup(page.title)}</h1>
 <p class="subtitle">${escapeMarkup(page.subtitle)}</p>
-<dl id="totals">${page.totals.map(totalBox).join('')}</dl>
+${page.overview ? overview(page.overview) : ''}<dl id="totals">${page.totals.map(totalBox).join('')}</dl>
 <div id="filters"><input id="q" type="search" placeholder="filter by name or text" aria-label="filter"><select id="status" aria-label="status">${options.join('')}</select><span><span id="shown">${page.rows.length}</span> of ${page.rows.length} shown</span></div>
 <table>
 <thead><tr>${[...page.columns, 'details'].map((c) => `<th>${escapeMarkup(c)}</th>`).join('')}</tr></thead>

@@ -1,10 +1,12 @@
 // Reads a results directory (or a results.json file) written by primeci or by
 // IGT's igt_runner into the one results model every reporter works on.
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { STATUSES, type TestrunResult } from '../runner/results/igt.ts';
 import { FILES, parseMetadata } from '../runner/results/layout.ts';
+import { readCiRoot, seriesRunDir } from './compare/ci-root.ts';
 import { describeIssues, ReportInputError } from './errors.ts';
 
 /** Bad or unreadable results input; the message names the file. */
@@ -49,6 +51,7 @@ const testrunResult = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
 });
 
+/** A results directory's results.json; a series check's results root stands for its whole-series run. */
 async function resultsJsonPath(path: string): Promise<string> {
   let info;
   try {
@@ -56,7 +59,11 @@ async function resultsJsonPath(path: string): Promise<string> {
   } catch {
     throw new ResultsError(`${path}: no such results directory or results.json file`);
   }
-  return info.isDirectory() ? join(path, 'results.json') : path;
+  if (!info.isDirectory()) return path;
+  const file = join(path, FILES.results);
+  if (existsSync(file)) return file;
+  const root = await readCiRoot(path);
+  return root ? join(seriesRunDir(root), FILES.results) : file;
 }
 
 async function readMetadataTxt(dir: string): Promise<Record<string, string> | undefined> {

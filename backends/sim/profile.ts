@@ -126,6 +126,12 @@ function resolveProfile(cat: Catalogue, name: string, seen: string[] = []): Swit
   return merged.data;
 }
 
+/** A kernel patch's one-line summary (its subject when it is a patch of a series); undefined for an unknown patch. */
+export function patchSummary(name: string): string | undefined {
+  const cat = load();
+  return 'error' in cat ? undefined : cat.patches.get(name)?.summary;
+}
+
 /** Parse and check `PROFILE[+PATCH]...` against config/kernels. */
 export function parseBuild(build: string): BuildResult {
   const cat = load();

@@ -4,6 +4,7 @@
 // `+N similar issues`) and numbered result links.
 import { STATUSES } from '../../runner/results/igt.ts';
 import { statusWord } from '../status.ts';
+import { CHANGES_NOTHING, firstBadLabel, patchLabel, patchRows, runsLine } from './attribution.ts';
 import type { Change, Comparison, ResultRef, Verdict } from './comparison.ts';
 
 /** Numbers result links in the order they appear in the report. */
@@ -41,7 +42,7 @@ function similarityKey(change: Change): string {
   return `${change.test}|${refs(change.before)}|${refs(change.after)}`;
 }
 
-function entries(changes: Change[], links: LinkList): string[] {
+function entries(c: Comparison, changes: Change[], links: LinkList): string[] {
   const groups = new Map<string, Change[]>();
   for (const change of changes) {
     const key = change.known ? similarityKey(change) : `${change.test}|${change.host}`;
@@ -56,19 +57,24 @@ function entries(changes: Change[], links: LinkList): string[] {
   for (const [test, hosts] of byTest) {
     const { change } = hosts[0]!;
     lines.push(`  * ${braced(test, change.suppressed)}${change.newTest ? ' (NEW)' : ''}:`);
-    for (const { change: c, similar } of hosts) {
+    for (const { change: onHost, similar } of hosts) {
       const linkLines: string[] = [];
-      const transition = `${side(c.before, links, linkLines)} -> ${side(c.after, links, linkLines)}`;
+      const transition = `${side(onHost.before, links, linkLines)} -> ${side(onHost.after, links, linkLines)}`;
       const more = similar ? ` +${similar} similar issue${similar > 1 ? 's' : ''}` : '';
-      lines.push(`    - ${`${braced(c.host, c.suppressed)}:`.padEnd(20)}${transition}${more}`, ...linkLines);
+      const firstBad = firstBadLabel(c, onHost);
+      lines.push(
+        `    - ${`${braced(onHost.host, onHost.suppressed)}:`.padEnd(20)}${transition}${more}`,
+        ...(firstBad ? [`      first bad: ${firstBad}`] : []),
+        ...linkLines,
+      );
     }
     lines.push('');
   }
   return lines;
 }
 
-function subsection(title: string, changes: Change[], links: LinkList, preface: string[] = []): string[] {
-  return changes.length ? [`#### ${title} ####`, '', ...preface, ...entries(changes, links)] : [];
+function subsection(c: Comparison, title: string, changes: Change[], links: LinkList, preface: string[] = []): string[] {
+  return changes.length ? [`#### ${title} ####`, '', ...preface, ...entries(c, changes, links)] : [];
 }
 
 const notRelated = (patch: string) => [
@@ -94,6 +100,19 @@ function summary(c: Comparison): string[] {
   return lines;
 }
 
+/** Each patch of a checked series with the regressions it brings first. */
+function perPatch(c: Comparison): string[] {
+  const a = c.attribution;
+  if (!a) return [];
+  const lines = heading(`Per-patch results (${a.patches.length} patch${a.patches.length === 1 ? '' : 'es'})`, '-');
+  for (const { patch, firstBreaks } of patchRows(a)) {
+    lines.push(`  ${patchLabel(patch, a)}`);
+    if (!firstBreaks.length) lines.push(`    ${CHANGES_NOTHING}`);
+    firstBreaks.forEach((test, i) => lines.push(`    ${i ? ' '.repeat('first breaks: '.length) : 'first breaks: '}${test}`));
+  }
+  return [...lines, '', `  Runs: ${runsLine(a)}`, ''];
+}
+
 function participatingHosts(c: Comparison): string[] {
   const additional = c.patch.hosts.filter((h) => !c.base.hosts.includes(h));
   const missing = c.base.hosts.filter((h) => !c.patch.hosts.includes(h));
@@ -115,9 +134,9 @@ function possibleNewIssues(c: Comparison, links: LinkList): string[] {
     '',
     '### IGT changes ###',
     '',
-    ...subsection('Possible regressions', trusted.filter((x) => x.kind === 'regression'), links),
-    ...subsection('Warnings', trusted.filter((x) => x.kind === 'warning'), links),
-    ...subsection('Suppressed', suppressed, links, [
+    ...subsection(c, 'Possible regressions', trusted.filter((x) => x.kind === 'regression'), links),
+    ...subsection(c, 'Warnings', trusted.filter((x) => x.kind === 'warning'), links),
+    ...subsection(c, 'Suppressed', suppressed, links, [
       '  The following results come from untrusted machines, tests, or statuses.',
       '  They do not affect the overall result.',
       '',
@@ -158,9 +177,9 @@ function knownIssues(c: Comparison, links: LinkList): string[] {
     '',
     '### IGT changes ###',
     '',
-    ...subsection('Issues hit', hit, links),
-    ...subsection('Possible fixes', fixes, links),
-    ...subsection('Warnings', warnings, links),
+    ...subsection(c, 'Issues hit', hit, links),
+    ...subsection(c, 'Possible fixes', fixes, links),
+    ...subsection(c, 'Warnings', warnings, links),
   ];
   if (c.changes.some((x) => x.suppressed)) {
     lines.push(
@@ -196,6 +215,7 @@ export function renderBugLog(c: Comparison): string {
   const body = [
     ...heading(title, '='),
     ...summary(c),
+    ...perPatch(c),
     ...participatingHosts(c),
     ...(c.changes.length || c.newTests.length ? [] : [...heading('Changes', '-'), '  No changes found', '']),
     ...possibleNewIssues(c, links),

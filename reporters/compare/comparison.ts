@@ -70,6 +70,34 @@ export interface Comparison {
   series?: { name: string; url?: string };
   /** Where the patch run's full results are published. */
   externalUrl?: string;
+  /** A series checked patch by patch (`primeci ci`): which patch brings each regression. */
+  attribution?: SeriesAttribution;
+}
+
+/** Patch k of a series of n, shown as `[PATCH k/n] subject`. */
+export interface SeriesPatch {
+  /** 1-based. */
+  index: number;
+  subject: string;
+  /** The build of the series up to and including this patch. */
+  build: string;
+}
+
+/** One run of a series check: prefix 0 is the base, prefix n the whole series. */
+export interface SeriesRun {
+  prefix: number;
+  /** The results directory, relative to the check's results root. */
+  results: string;
+  /** Probes run only the tests that regressed on the whole series. */
+  tests: 'all' | string[];
+}
+
+export interface SeriesAttribution {
+  patches: SeriesPatch[];
+  /** Each test that regressed on the whole series → the index of the first patch that brings it. */
+  firstBad: Record<string, number>;
+  /** Every prefix run, each once, in the order they ran. */
+  runs: SeriesRun[];
 }
 
 export interface CompareOptions {

@@ -1,6 +1,8 @@
 // `primeci patchwork DIR_OR_COMPARISON`: a results directory or results.json
-// reports one run; a `compare --format json` file reports the comparison.
+// reports one run; a `compare --format json` file or a series check's results
+// root reports the comparison.
 import { readFile, stat } from 'node:fs/promises';
+import { readCiRoot } from '../compare/ci-root.ts';
 import { isComparisonJson, parseComparison } from '../compare/comparison-file.ts';
 import { readResults } from '../results-reader.ts';
 import type { Subject } from './payload.ts';
@@ -14,5 +16,7 @@ export async function readSubject(path: string): Promise<Subject> {
     );
     if (isComparisonJson(json)) return { comparison: parseComparison(json, path) };
   }
+  const root = await readCiRoot(path);
+  if (root) return { comparison: root.comparison };
   return { run: await readResults(path) };
 }
