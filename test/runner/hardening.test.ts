@@ -70,6 +70,8 @@ t.test('numeric flags are bounded and name the flag', async (t) => {
     [['--resume', ''], /^--resume "": expected a folder$/],
   ];
   for (const [argv, message] of refused) t.throws(() => parseRunCommand(argv, dir), message, argv.join(' '));
+  const list = await cli(['list', '--repeat', '1e10'], dir);
+  t.same([list.code, list.stderr.trimEnd()], [2, '--repeat "1e10": expected a whole number from 1 to 10000'], 'list --repeat too');
   const edge = parseRunCommand(['--per-test-timeout', '2147483', '--seed', '4294967295', '--dmesg-warn-level', '7'], dir).settings;
   t.same([edge.perTestTimeout, edge.seed, edge.dmesg.warnLevel], [2147483, 4294967295, 7], 'the bounds themselves are accepted');
 });
@@ -172,6 +174,8 @@ t.test('--resume of a damaged folder: exit 2 naming the file', async (t) => {
     ['garbage metadata.txt', (d) => writeFileSync(join(d, 'metadata.txt'), 'cmdline : {not json\n__proto__ : x\n'), /metadata\.txt: cmdline is not a JSON list/],
     ['settings.json huge', (d) => writeFileSync(join(d, 'settings.json'), readFileSync(join(good, 'settings.json'), 'utf8').replace(/"repeat": \d+/, '"repeat": 1e300')), /settings\.json is not a primeci run's settings: repeat: /],
     ['settings.json garbage', (d) => writeFileSync(join(d, 'settings.json'), '{'), /cannot read .*settings\.json/],
+    ['settings.json unknown profile', (d) => writeFileSync(join(d, 'settings.json'), readFileSync(join(good, 'settings.json'), 'utf8').replace(/"build": "[^"]*"/, '"build": "nope"')), /settings\.json: build nope: unknown kernel profile 'nope'/],
+    ['settings.json unknown reporter', (d) => writeFileSync(join(d, 'settings.json'), readFileSync(join(good, 'settings.json'), 'utf8').replace(/"reporters": \[\]/, '"reporters": ["bogus"]')), /settings\.json: reporters bogus: unknown report format/],
   ];
   for (const [what, hurt, message] of damages) {
     const d = join(dir, what.replaceAll(' ', '-'));
@@ -216,4 +220,24 @@ t.test('workers die with their runner, even in the middle of a long job', async 
   await waitFor(() => workers.every(gone), 'the workers to die', 10);
   const seconds = (performance.now() - killed) / 1000;
   t.ok(seconds < 2, `gone ${seconds.toFixed(2)} s after the runner`);
+});
+
+t.test('tests named __proto__ or constructor are plain names through read, merge and results', async (t) => {
+  const dir = t.testdir({});
+  const names = ['__proto__', 'constructor', 'igt@__proto__@x', 'toString'];
+  const part = (name: string) => ({
+    __type__: 'TestrunResult', results_version: 10, name: 'shard',
+    tests: { [name]: { result: 'pass', out: '', err: '', dmesg: '', time: { __type__: 'TimeAttribute', start: 0, end: 1 } } },
+  });
+  // A computed [name] key of '__proto__' would set the prototype, not a key: write that name into the text.
+  names.forEach((name, i) => writeFileSync(join(dir, `${i}.json`), JSON.stringify(part('placeholder')).replace('"placeholder":', JSON.stringify(name) + ':')));
+  const { code, stderr } = await cli(['merge', ...names.map((_, i) => join(dir, `${i}.json`)), '--results', join(dir, 'merged')], dir);
+  t.equal(code, 0, stderr);
+  const merged = JSON.parse(readFileSync(join(dir, 'merged', 'results.json'), 'utf8')) as { tests: Record<string, unknown>; totals: Record<string, Record<string, number>> };
+  t.same(Object.keys(merged.tests).sort(), [...names].sort());
+  t.equal(merged.totals.root.pass, 4);
+  t.equal(merged.totals['__proto__'].pass, 1, 'a binary named __proto__ is counted under its name');
+  const twice = await cli(['merge', join(dir, '1.json'), join(dir, '1.json'), '--results', join(dir, 'again')], dir);
+  t.equal(twice.code, 2);
+  t.match(twice.stderr, /constructor is in more than one input/);
 });
