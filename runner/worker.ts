@@ -38,7 +38,8 @@ setInterval(() => {
   try { process.kill(-process.pid, 'SIGKILL'); } catch { process.kill(process.pid, 'SIGKILL'); }
 }, 100);
 `;
-new Thread(WATCHDOG, { eval: true }).unref();
+// No loader hooks in the watchdog: it is plain JavaScript.
+new Thread(WATCHDOG, { eval: true, execArgv: [] }).unref();
 const backends = new Map<string, Backend>();
 
 function findJob(ref: JobRef): Job {
