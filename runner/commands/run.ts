@@ -15,9 +15,9 @@ import { generateResults, writeResults } from '../results/resultgen.ts';
 import type { Status } from '../results/igt.ts';
 import { makeFolder } from '../folders.ts';
 import type { Job } from '../job.ts';
-import { FILES, jobDir, parseCmdline, readJoblist, readMetadata, writeJoblist, writeMetadata } from '../results/layout.ts';
+import { FILES, writeJoblist, writeMetadata } from '../results/layout.ts';
 import { lockRun, unlockRun } from '../run-lock.ts';
-import { runState } from '../resume.ts';
+import { checkResumable, runState } from '../resume.ts';
 import { selectTests } from '../select.ts';
 import { parseRunCommand, writeSettings, type RunCommand, type RunSettings } from '../settings.ts';
 import { UsageError } from '../usage.ts';
@@ -140,19 +140,4 @@ function fillRunFolder(staging: string, dir: string, settings: RunSettings, name
   writeFileSync(join(staging, FILES.uname), `primeci ${backend} ${settings.build}\n`);
   writeFileSync(join(staging, FILES.starttime), `${Date.now() / 1000}\n`);
   writeSettings(staging, settings);
-}
-
-/** The folder is a run this resume can continue: its job list is the one the
- * suites give now, and each job's place is a folder (or not there yet). */
-function checkResumable(dir: string, names: string[]): void {
-  const recorded = readJoblist(dir);
-  if (recorded.length !== names.length || recorded.some((n, i) => n !== names[i])) {
-    throw new UsageError(`--resume ${dir}: the suites changed since the run started (${join(dir, FILES.joblist)} no longer matches)`);
-  }
-  const { cmdline } = readMetadata(dir);
-  if (cmdline !== undefined) parseCmdline(dir, cmdline);
-  names.forEach((_, index) => {
-    const job = jobDir(dir, index);
-    if (existsSync(job) && !statSync(job).isDirectory()) throw new UsageError(`--resume ${dir}: ${job} is not a job folder`);
-  });
 }
