@@ -61,6 +61,7 @@ async function optionalFigures(): Promise<Record<string, Record<string, number>>
   const sources: [string, string, string][] = [
     ['sim', './sim.ts', 'benchSim'],
     ['native', './native.ts', 'benchNative'],
+    ['reporters', './reporters.ts', 'benchReporters'],
   ];
   for (const [name, module, fn] of sources) {
     try {

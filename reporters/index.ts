@@ -1,6 +1,8 @@
 // The reporter registry: every module in reporters/formats/ is a plugin, found
 // at run time, so adding a format touches no other code.
-import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, writeFile } from 'node:fs/promises';
+import { makeFolder } from '../runner/folders.ts';
+import { UsageError } from '../runner/usage.ts';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { TestrunResult } from '../runner/results/igt.ts';
 import type { Report, ReportContext, Reporter } from './reporter.ts';
@@ -53,10 +55,11 @@ export function parseReporterSpec(spec: string): { name: string; file?: string }
 /** Writes a report; the GitHub job summary file is shared by a job's steps, so it is appended to. */
 export async function writeReportFile(file: string, content: string, env: ReportContext['env']): Promise<void> {
   try {
-    await mkdir(dirname(file), { recursive: true });
+    makeFolder(dirname(resolve(file)), `report ${file}`);
     if (env.GITHUB_STEP_SUMMARY && resolve(env.GITHUB_STEP_SUMMARY) === resolve(file)) await appendFile(file, content);
     else await writeFile(file, content);
   } catch (error) {
+    if (error instanceof UsageError) throw new ReportError(error.message);
     throw new ReportError(`cannot write report ${file}: ${(error as Error).message}`);
   }
 }

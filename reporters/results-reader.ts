@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { STATUSES, type TestrunResult } from '../runner/results/igt.ts';
 import { FILES, parseMetadata } from '../runner/results/layout.ts';
+import { testRecord } from '../runner/results/resultgen.ts';
 import { readCiRoot, seriesRunDir } from './compare/ci-root.ts';
 import { describeIssues, ReportInputError } from './errors.ts';
 
@@ -45,7 +46,9 @@ const testrunResult = z.object({
   uname: z.string().default(''),
   cmdline: z.array(z.string()).optional(),
   time_elapsed: timeAttribute.default(noTime),
-  tests: z.record(z.string(), testResult),
+  // Checked one by one below: zod builds records as plain objects, where a
+  // test named __proto__ would vanish into the prototype.
+  tests: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object of tests'),
   totals: z.record(z.string(), totals).default({}),
   runtimes: z.record(z.string(), z.object({ time: timeAttribute })).default({}),
   metadata: z.record(z.string(), z.string()).optional(),
@@ -94,10 +97,15 @@ export async function readResults(path: string): Promise<TestrunResult> {
     throw new ResultsError(`${file}: not valid JSON: ${(error as Error).message}`);
   }
   const parsed = testrunResult.safeParse(json);
-  if (!parsed.success) {
-    throw new ResultsError(`${file}: not an IGT results.json (results_version 10):\n${describeIssues(parsed.error.issues)}`);
+  const notResults = (issues: readonly z.core.$ZodIssue[]) => new ResultsError(`${file}: not an IGT results.json (results_version 10):\n${describeIssues(issues)}`);
+  if (!parsed.success) throw notResults(parsed.error.issues);
+  const tests = testRecord();
+  for (const [name, raw] of Object.entries(parsed.data.tests)) {
+    const test = testResult.safeParse(raw);
+    if (!test.success) throw notResults(test.error.issues.map((issue) => ({ ...issue, path: ['tests', name, ...issue.path] })));
+    tests[name] = test.data;
   }
-  const results: TestrunResult = parsed.data;
+  const results: TestrunResult = { ...parsed.data, tests };
   results.metadata ??= await readMetadataTxt(dirname(file));
   return results;
 }

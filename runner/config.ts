@@ -9,19 +9,31 @@ import { InputError, YamlSource } from './scenario/source.ts';
 export const MONITORS = ['lockdep', 'taint'] as const;
 export type Monitor = (typeof MONITORS)[number];
 
+/** Bounds of the numeric settings, the same in config files, flags and a saved run's settings.json. */
+export const LIMITS = {
+  workers: 1024,
+  repeat: 10_000,
+  /** The scheduler's PRNG takes 32 bits (backends/sim/chooser.ts). */
+  seed: 2 ** 32 - 1,
+  /** Node's timers take at most 2^31-1 ms; a longer one fires at once. */
+  seconds: 2_147_483,
+  /** KERN_EMERG (0) to KERN_DEBUG (7). */
+  logLevel: 7,
+} as const;
+
 export const configSchema = z.strictObject({
-  workers: z.number().int().min(0),
+  workers: z.number().int().min(0).max(LIMITS.workers),
   backend: z.enum(['sim', 'native']),
   profile: z.string().min(1),
-  seed: z.number().int().min(0),
-  per_test_timeout: z.number().positive(),
-  overall_timeout: z.number().min(0),
-  dmesg_warn_level: z.number().int().min(0).max(7),
+  seed: z.number().int().min(0).max(LIMITS.seed),
+  per_test_timeout: z.number().positive().max(LIMITS.seconds),
+  overall_timeout: z.number().min(0).max(LIMITS.seconds),
+  dmesg_warn_level: z.number().int().min(0).max(LIMITS.logLevel),
   piglit_style_dmesg: z.boolean(),
   abort_on_monitored_error: z.array(z.enum(MONITORS)),
   reporters: z.array(z.string().min(1)),
   results: z.string().min(1),
-  repeat: z.number().int().min(1),
+  repeat: z.number().int().min(1).max(LIMITS.repeat),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -49,7 +61,21 @@ function readConfigFile(file: string, shown: string, partial: boolean): Partial<
 
 /** The defaults overlaid by the working directory's primeci.config.yaml, if any. */
 export function loadConfig(cwd = process.cwd()): Config {
+  return loadConfigFiles(cwd).config;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file a key's value came from, as shown in messages. */
+  fileOf(key: keyof Config): string;
+}
+
+export function loadConfigFiles(cwd = process.cwd()): LoadedConfig {
   const defaults = readConfigFile(DEFAULT_CONFIG_FILE, 'config/default.yaml', false) as Config;
   const user = resolve(cwd, USER_CONFIG_FILE);
-  return existsSync(user) ? { ...defaults, ...readConfigFile(user, USER_CONFIG_FILE, true) } : defaults;
+  const overrides = existsSync(user) ? readConfigFile(user, USER_CONFIG_FILE, true) : {};
+  return {
+    config: { ...defaults, ...overrides },
+    fileOf: (key) => (Object.hasOwn(overrides, key) ? USER_CONFIG_FILE : 'config/default.yaml'),
+  };
 }

@@ -18,7 +18,7 @@ export type Emit = (stream: 'out' | 'err', line: string) => void;
 
 const IGT_WORD: Record<Exclude<JobVerdict, 'incomplete'>, string> = { pass: 'SUCCESS', fail: 'FAIL', skip: 'SKIP', crash: 'CRASH' };
 
-export function executeJob(job: Job, backend: Backend, options: SessionOptions, emit: Emit, beforeStep?: () => void): JobOutcome {
+export function executeJob(job: Job, backend: Backend, options: SessionOptions, emit: Emit): JobOutcome {
   const { suite, subtest, dynamic } = job;
   const tag = `(${suite.name}:${process.pid})`;
   emit('out', igtVersionLine(backend.name, options.build));
@@ -28,7 +28,7 @@ export function executeJob(job: Job, backend: Backend, options: SessionOptions, 
   const session = backend.session({ ...options, test: job.name });
   let verdict: JobVerdict;
   try {
-    verdict = runOnSession(job, session, emit, tag, beforeStep);
+    verdict = runOnSession(job, session, emit, tag);
   } finally {
     session.dispose();
   }
@@ -41,11 +41,11 @@ export function executeJob(job: Job, backend: Backend, options: SessionOptions, 
   return { verdict, kmsg: session.kmsg() };
 }
 
-function runOnSession(job: Job, session: Session, emit: Emit, tag: string, beforeStep?: () => void): JobVerdict {
+function runOnSession(job: Job, session: Session, emit: Emit, tag: string): JobVerdict {
   const { suite, subtest, dynamic } = job;
   try {
     checkRequirements(job, session);
-    const interpreter = new Interpreter(suite, beforeStep);
+    const interpreter = new Interpreter(suite);
     const steps = [...suite.fixture, ...subtest.steps];
     const bindings = Object.fromEntries(Object.entries(dynamic?.bindings ?? {}));
     const outcome = session.run(interpreter.body(steps, bindings, subtest.name));

@@ -34,11 +34,7 @@ export class RequirementNotMet extends Error {
 type Env = Map<string, unknown>;
 
 export class Interpreter {
-  /** `beforeStep` runs before every step: the worker uses it to notice that its runner died. */
-  constructor(
-    private readonly suite: Suite,
-    private readonly beforeStep: () => void = () => {},
-  ) {}
+  constructor(private readonly suite: Suite) {}
 
   /** The thread body running `steps` with the initial bindings. */
   body(steps: Step[], bindings: Record<string, unknown>, frame: string): ThreadBody {
@@ -51,7 +47,6 @@ export class Interpreter {
   }
 
   private *step(thread: Thread, step: Step, env: Env, frames: string[]): Run {
-    this.beforeStep();
     switch (step.kind) {
       case 'op':
         return yield* this.op(thread, step, env, frames);

@@ -18,9 +18,12 @@ export function parse<O extends Options>(command: string, argv: string[], option
   }
 }
 
-export function integer(flag: string, value: string | undefined, fallback: number, min = 0): number {
+export function integer(flag: string, value: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a whole number ≥ ${min}`);
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a whole number ${range}`);
+  }
   return n;
 }

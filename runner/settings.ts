@@ -4,10 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { MONITORS, loadConfig, type Config } from './config.ts';
+import { LIMITS, MONITORS, loadConfigFiles, type Config } from './config.ts';
 import { SELECTION_OPTIONS, integer, parse } from './options.ts';
 import { parseShard } from './plan.ts';
-import { suiteFiles } from './scenario/load.ts';
+import { displayPath, suiteFiles } from './scenario/load.ts';
 import { UsageError } from './usage.ts';
 
 export const settingsSchema = z.object({
@@ -16,15 +16,15 @@ export const settingsSchema = z.object({
   exclude: z.array(z.string()),
   testList: z.string().optional(),
   blocklist: z.string().optional(),
-  shard: z.object({ index: z.number().int(), count: z.number().int() }).optional(),
-  repeat: z.number().int().min(1),
+  shard: z.object({ index: z.number().int().min(1), count: z.number().int().min(1) }).optional(),
+  repeat: z.number().int().min(1).max(LIMITS.repeat),
   backend: z.enum(['sim', 'native']),
-  build: z.string(),
-  seed: z.number().int(),
-  workers: z.number().int().min(1),
-  perTestTimeout: z.number().positive(),
-  overallTimeout: z.number().min(0),
-  dmesg: z.object({ warnLevel: z.number().int(), piglitStyle: z.boolean() }),
+  build: z.string().min(1),
+  seed: z.number().int().min(0).max(LIMITS.seed),
+  workers: z.number().int().min(1).max(LIMITS.workers),
+  perTestTimeout: z.number().positive().max(LIMITS.seconds),
+  overallTimeout: z.number().min(0).max(LIMITS.seconds),
+  dmesg: z.object({ warnLevel: z.number().int().min(0).max(LIMITS.logLevel), piglitStyle: z.boolean() }),
   abortOn: z.array(z.enum(MONITORS)),
   reporters: z.array(z.string()),
 });
@@ -59,6 +59,9 @@ export interface RunCommand {
   /** Continue the run in `dir` instead of starting one. */
   resume: boolean;
   verbose: boolean;
+  /** Who gave a setting, to name in a message: its flag, the config file that
+   * set it, or the resumed run's settings.json. `value` picks one reporter. */
+  origin(setting: 'profile' | 'reporters' | 'results', value?: string): string;
 }
 
 /** `--abort-on-monitored-error` alone means every monitor, as in igt_runner. */
@@ -80,11 +83,17 @@ function monitors(value: string | undefined, config: Config): RunSettings['abort
 
 function seconds(flag: string, value: string | undefined, fallback: number, allowZero: boolean): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
-    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected seconds ${allowZero ? '≥ 0' : '> 0'}`);
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero) || n > LIMITS.seconds) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected seconds ${allowZero ? '≥ 0' : '> 0'} and at most ${LIMITS.seconds}`);
   }
   return n;
+}
+
+/** A folder flag given as '' would otherwise mean the working directory. */
+function folder(flag: string, value: string, cwd: string): string {
+  if (value.trim() === '') throw new UsageError(`${flag} ${JSON.stringify(value)}: expected a folder`);
+  return resolve(cwd, value);
 }
 
 export function parseRunCommand(argv: string[], cwd = process.cwd()): RunCommand {
@@ -95,12 +104,21 @@ export function parseRunCommand(argv: string[], cwd = process.cwd()): RunCommand
     if (others.length > 0 || positionals.length > 0) {
       throw new UsageError(`primeci run --resume takes no other options (the run keeps its own): ${others.map((o) => '--' + o).join(' ')}`);
     }
-    const dir = resolve(cwd, values.resume);
-    return { settings: readSettings(dir), dir, resume: true, verbose };
+    const dir = folder('--resume', values.resume, cwd);
+    const settings = readSettings(dir);
+    const file = displayPath(join(dir, SETTINGS_FILE));
+    const key = { profile: 'build', reporters: 'reporters', results: 'results' } as const;
+    return { settings, dir, resume: true, verbose, origin: (setting) => `${file}: ${key[setting]}` };
   }
-  const config = loadConfig(cwd);
+  const { config, fileOf } = loadConfigFiles(cwd);
+  const flags = { profile: values.profile, reporters: values.reporter, results: values.results };
+  const origin: RunCommand['origin'] = (setting, value) => {
+    const given = flags[setting];
+    const fromFlag = given !== undefined && (value === undefined || !Array.isArray(given) || given.includes(value));
+    return fromFlag ? `--${setting === 'reporters' ? 'reporter' : setting}` : `${fileOf(setting)}: ${setting}`;
+  };
   const build = values.profile ?? config.profile;
-  const workers = integer('--workers', values.workers, config.workers, 0);
+  const workers = integer('--workers', values.workers, config.workers, 0, LIMITS.workers);
   const settings: RunSettings = {
     suites: suiteFiles(positionals),
     include: values['include-tests'] ?? [],
@@ -108,15 +126,15 @@ export function parseRunCommand(argv: string[], cwd = process.cwd()): RunCommand
     ...(values['test-list'] !== undefined && { testList: resolve(cwd, values['test-list']) }),
     ...(values.blocklist !== undefined && { blocklist: resolve(cwd, values.blocklist) }),
     ...(values.shard !== undefined && { shard: parseShard(values.shard) }),
-    repeat: integer('--repeat', values.repeat, config.repeat, 1),
+    repeat: integer('--repeat', values.repeat, config.repeat, 1, LIMITS.repeat),
     backend: (values.backend ?? config.backend) as RunSettings['backend'],
     build,
-    seed: integer('--seed', values.seed, config.seed),
+    seed: integer('--seed', values.seed, config.seed, 0, LIMITS.seed),
     workers: workers === 0 ? availableParallelism() : workers,
     perTestTimeout: seconds('--per-test-timeout', values['per-test-timeout'], config.per_test_timeout, false),
     overallTimeout: seconds('--overall-timeout', values['overall-timeout'], config.overall_timeout, true),
     dmesg: {
-      warnLevel: integer('--dmesg-warn-level', values['dmesg-warn-level'], config.dmesg_warn_level),
+      warnLevel: integer('--dmesg-warn-level', values['dmesg-warn-level'], config.dmesg_warn_level, 0, LIMITS.logLevel),
       piglitStyle: values['piglit-style-dmesg'] ?? config.piglit_style_dmesg,
     },
     abortOn: monitors(values['abort-on-monitored-error'], config),
@@ -125,8 +143,10 @@ export function parseRunCommand(argv: string[], cwd = process.cwd()): RunCommand
   if (!['sim', 'native'].includes(settings.backend)) {
     throw new UsageError(`--backend ${settings.backend}: unknown backend (choose sim or native)`);
   }
-  const dir = resolve(cwd, values.results ?? join(config.results, `${timestamp()}-${build.replaceAll('+', '_')}`));
-  return { settings, dir, resume: false, verbose };
+  const dir = values.results !== undefined
+    ? folder('--results', values.results, cwd)
+    : resolve(cwd, config.results, `${timestamp()}-${build.replaceAll('+', '_')}`);
+  return { settings, dir, resume: false, verbose, origin };
 }
 
 const SETTINGS_FILE = 'settings.json';
@@ -144,7 +164,10 @@ export function readSettings(dir: string): RunSettings {
     throw new UsageError(`--resume ${dir}: cannot read ${file}: ${(e as Error).message}`);
   }
   const parsed = settingsSchema.safeParse(data);
-  if (!parsed.success) throw new UsageError(`--resume ${dir}: ${file} is not a primeci run's settings: ${parsed.error.issues[0].message}`);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`--resume ${dir}: ${file} is not a primeci run's settings: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
   return parsed.data;
 }
 

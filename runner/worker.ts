@@ -1,4 +1,5 @@
 // A worker process: runs jobs sent by the pool, one at a time, each on a fresh session.
+import { Worker as Thread } from 'node:worker_threads';
 import type { Backend, KmsgRecord, SessionOptions } from '../backends/backend.ts';
 import { loadBackend } from './backends.ts';
 import { executeJob, type JobVerdict } from './execute-job.ts';
@@ -25,13 +26,20 @@ export type WorkerMessage =
 
 const jobs = new Map<string, Job>();
 
-// A busy job never yields to the event loop, so 'disconnect' cannot tell a
-// worker that its runner died: it checks who its parent is every so often.
-const runner = process.ppid;
-let steps = 0;
-function exitIfOrphaned(): void {
-  if (++steps % 4096 === 0 && process.ppid !== runner) process.exit(1);
-}
+// A busy job (a long loop of steps, or one long op such as a 4 GiB
+// gem_create) never yields to the event loop, so 'disconnect' cannot tell the
+// worker that its runner died. A thread of its own watches the parent and
+// kills the worker's process group (itself and what it started) once the
+// runner is gone, whatever the main thread is doing.
+const WATCHDOG = `
+const runner = ${process.ppid};
+setInterval(() => {
+  if (process.ppid === runner) return;
+  try { process.kill(-process.pid, 'SIGKILL'); } catch { process.kill(process.pid, 'SIGKILL'); }
+}, 100);
+`;
+// No loader hooks in the watchdog: it is plain JavaScript.
+new Thread(WATCHDOG, { eval: true, execArgv: [] }).unref();
 const backends = new Map<string, Backend>();
 
 function findJob(ref: JobRef): Job {
@@ -50,7 +58,7 @@ async function handle(request: JobRequest): Promise<WorkerMessage> {
     const job = findJob(request.job);
     process.send?.({ type: 'started', id } satisfies WorkerMessage);
     const emit = (stream: 'out' | 'err', line: string) => appendLine(request.dir, stream === 'out' ? FILES.out : FILES.err, line);
-    const outcome = executeJob(job, backend, request.session, emit, exitIfOrphaned);
+    const outcome = executeJob(job, backend, request.session, emit);
     // The kernel log goes beside the output before the runner hears of the end,
     // so a job that finished is whole on disk even if the runner died meanwhile.
     if (outcome.kmsg.length > 0) appendLine(request.dir, FILES.dmesg, outcome.kmsg.map(formatKmsg).join('\n'));

@@ -5,6 +5,7 @@
 // --seed`; then systematic ones, every interleaving with at most K
 // preemptions (a thread switched out while it could have gone on), depth
 // first, each replayable with `--replay`. Prints the first failing schedule.
+import { LIMITS } from '../config.ts';
 import type { KmsgRecord, SessionOptions } from '../../backends/backend.ts';
 import { simBackend } from '../../backends/sim/index.ts';
 import { parseBuild } from '../../backends/sim/profile.ts';
@@ -145,7 +146,7 @@ export default async function explore(argv: string[]): Promise<number> {
   }
   const budget = integer('--schedules', values.schedules, 100, 1);
   const preemptions = integer('--preemptions', values.preemptions, 2);
-  const seed = integer('--seed', values.seed, 1);
+  const seed = integer('--seed', values.seed, 1, 0, LIMITS.seed);
   const random = Math.ceil(budget / 2);
   const result = exploreJob(job, { build, random, seed, systematic: budget - random, preemptions });
   if (!result.failure) {

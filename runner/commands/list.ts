@@ -1,4 +1,5 @@
 // primeci list: the jobs a run would execute, one igt@suite@subtest[@dyn] a line.
+import { LIMITS } from '../config.ts';
 import { SELECTION_OPTIONS, integer, parse } from '../options.ts';
 import { parseShard } from '../plan.ts';
 import { selectTests } from '../select.ts';
@@ -19,7 +20,7 @@ export default async function list(argv: string[]): Promise<number> {
     ...(values['test-list'] !== undefined && { testList: values['test-list'] }),
     ...(values.blocklist !== undefined && { blocklist: values.blocklist }),
     ...(values.shard !== undefined && { shard: parseShard(values.shard) }),
-    repeat: integer('--repeat', values.repeat, 1, 1),
+    repeat: integer('--repeat', values.repeat, 1, 1, LIMITS.repeat),
   });
   for (const job of jobs) process.stdout.write(job.name + '\n');
   for (const e of errors) process.stderr.write(e.message + '\n');

@@ -8,7 +8,7 @@ import { formatDmesgLine, isWarning, type DmesgRules } from './dmesg.ts';
 import {
   emptyTotals, timeAttribute, worse, type Status, type TestResult, type TestrunResult, type Totals,
 } from './igt.ts';
-import { FILES, jobDir, parseKmsg, readJoblist, readMetadata, readText } from './layout.ts';
+import { FILES, jobDir, parseCmdline, parseKmsg, readJoblist, readMetadata, readText } from './layout.ts';
 
 const WORDS: Record<string, Status> = {
   SUCCESS: 'pass',
@@ -92,11 +92,11 @@ export function notrun(): TestResult {
 /** Builds results.json from the directory alone (joblist order; a job with no folder never ran). */
 export function generateResults(dir: string, rules: DmesgRules): TestrunResult {
   const metadata = readMetadata(dir);
-  const tests: Record<string, TestResult> = {};
+  const tests = testRecord();
   readJoblist(dir).forEach((name, index) => {
     const d = jobDir(dir, index);
     const result = existsSync(d) ? jobResult(name, readJobFiles(d), rules) : notrun();
-    tests[name] = name in tests ? repeated(tests[name], result) : result;
+    tests[name] = Object.hasOwn(tests, name) ? repeated(tests[name], result) : result;
   });
   const aborted = readText(dir, FILES.aborted);
   if (aborted) tests['igt@runner@aborted'] = { ...notrun(), out: aborted, result: 'fail' };
@@ -107,13 +107,18 @@ export function generateResults(dir: string, rules: DmesgRules): TestrunResult {
     results_version: 10,
     name: metadata.name ?? '',
     uname: readText(dir, FILES.uname).trim(),
-    ...(metadata.cmdline && { cmdline: JSON.parse(metadata.cmdline) as string[] }),
+    ...(metadata.cmdline && { cmdline: parseCmdline(dir, metadata.cmdline) }),
     time_elapsed: timeAttribute(start, end),
     tests,
     totals: totalsOf(tests),
     runtimes: runtimesOf(tests),
     metadata,
   };
+}
+
+/** Test names are keys: a null prototype keeps `__proto__` or `constructor` plain names. */
+export function testRecord<T = TestResult>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 /** A test run several times (--repeat) is reported by its worst run, with every status kept. */
@@ -129,7 +134,9 @@ export function writeResults(dir: string, results: TestrunResult): void {
 
 /** IGT's totals: overall under "" and "root", and per binary under igt@<bin>. */
 export function totalsOf(tests: Record<string, TestResult>): Record<string, Totals> {
-  const totals: Record<string, Totals> = { '': emptyTotals(), root: emptyTotals() };
+  const totals = testRecord<Totals>();
+  totals[''] = emptyTotals();
+  totals.root = emptyTotals();
   for (const [name, t] of Object.entries(tests)) {
     const bin = binaryOf(name);
     totals[bin] ??= emptyTotals();
@@ -139,7 +146,7 @@ export function totalsOf(tests: Record<string, TestResult>): Record<string, Tota
 }
 
 export function runtimesOf(tests: Record<string, TestResult>): TestrunResult['runtimes'] {
-  const out: TestrunResult['runtimes'] = {};
+  const out: TestrunResult['runtimes'] = testRecord();
   for (const [name, t] of Object.entries(tests)) {
     const bin = binaryOf(name);
     out[bin] ??= { time: timeAttribute(0, 0) };

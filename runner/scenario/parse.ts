@@ -82,6 +82,11 @@ class SuiteParser {
 
   parse(): Suite | undefined {
     const data = this.src.data();
+    if (!isRecord(data)) {
+      const found = data === null || data === undefined ? 'the file is empty' : `found ${Array.isArray(data) ? 'a list' : `a ${typeof data}`}`;
+      this.error([], `${found}; a suite is a mapping with suite, summary and subtests`);
+      return undefined;
+    }
     const shape = suiteShape.safeParse(data);
     if (!shape.success) {
       for (const issue of shape.error.issues) this.zodIssue([], issue, data);
@@ -194,9 +199,11 @@ class SuiteParser {
     if (require !== undefined && typeof require !== 'boolean') this.error([...path, 'require'], 'require takes true or false');
     // Arguments holding $references (whole, or inside a list or mapping) are
     // checked when they are resolved; the literal ones now, against the op's schema.
-    const refKeys = Object.keys(rawArgs).filter((k) => refsIn(toArg(rawArgs[k])).length > 0);
+    // An unknown argument stays among the literals, so the strict schema names it.
+    const strict = argsSchema(op);
+    const refKeys = Object.keys(rawArgs).filter((k) => Object.hasOwn(strict.shape, k) && refsIn(toArg(rawArgs[k])).length > 0);
     const literals = Object.fromEntries(Object.entries(rawArgs).filter(([k]) => !refKeys.includes(k)));
-    const schema = argsSchema(op).partial(Object.fromEntries(refKeys.map((k) => [k, true])) as Record<string, true>);
+    const schema = strict.partial(Object.fromEntries(refKeys.map((k) => [k, true])) as Record<string, true>);
     const checked = schema.safeParse(literals);
     if (!checked.success) {
       for (const issue of checked.error.issues) this.zodIssue(path, issue, literals);

@@ -1,6 +1,6 @@
 // A parsed YAML file that can say where any value came from (file:line:col).
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, Parser, isMap, isPair, isScalar, parseDocument, visit, type CST, type Document, type Node } from 'yaml';
 import type { SourceLocation } from './model.ts';
 
 /** An input problem, reported as `file:line:col: message`. */
@@ -36,23 +36,22 @@ export class YamlSource {
   /** Parses `text` (read from `path`, default `file`, when omitted); YAML syntax
    * errors throw InputError. `file` is the name shown in messages. */
   static parse(file: string, text?: string, path = file): YamlSource {
-    let src: string;
-    try {
-      src = text ?? readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new InputError([{ file, line: 1, col: 1, message: `cannot read: ${(e as Error).message}` }]);
-    }
+    const src = text ?? readSource(file, path);
+    const nestedAt = tooDeep(src);
+    // Past the limit only the part before it is composed (composing recurses);
+    // a syntax error there explains the nesting better than the depth does.
     const lines = new LineCounter();
-    const doc = parseDocument(src, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-    const problems = [...doc.errors, ...doc.warnings];
+    const doc = parseDocument(nestedAt === undefined ? src : src.slice(0, nestedAt), { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const problems = [...doc.errors, ...doc.warnings].filter((e) => nestedAt === undefined || e.pos[0] < nestedAt);
+    const located = (offset: number, message: string): Diagnostic => ({ file, ...lines.linePos(offset), message });
     if (problems.length > 0) {
-      throw new InputError(
-        problems.map((e) => {
-          const at = lines.linePos(e.pos[0]);
-          return { file, line: at.line, col: at.col, message: firstLine(e.message) };
-        }),
-      );
+      const shown = problems.slice(0, MAX_SYNTAX_ERRORS).map((e) => located(e.pos[0], shorten(firstLine(e.message))));
+      if (problems.length > shown.length) {
+        shown.push({ ...shown[shown.length - 1], message: `(${problems.length - shown.length} more syntax errors not shown)` });
+      }
+      throw new InputError(shown);
     }
+    if (nestedAt !== undefined) throw new InputError([located(nestedAt, `nested more than ${MAX_DEPTH} levels deep`)]);
     return new YamlSource(file, doc, lines);
   }
 
@@ -61,8 +60,26 @@ export class YamlSource {
     try {
       return this.doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
-      throw new InputError([{ file: this.file, line: 1, col: 1, message: (e as Error).message }]);
+      // Composing fails on aliases (unresolved, or too many): blame the first one that cannot be resolved, else the first.
+      const at = this.problemAlias();
+      throw new InputError([{ ...(at ? this.at(at) : { file: this.file, line: 1, col: 1 }), message: (e as Error).message }]);
     }
+  }
+
+  private problemAlias(): number | undefined {
+    let first: number | undefined;
+    let unresolved: number | undefined;
+    visit(this.doc, {
+      Alias: (_, node) => {
+        const offset = node.range?.[0];
+        first ??= offset;
+        if (unresolved === undefined && node.resolve(this.doc) === undefined) {
+          unresolved = offset;
+          return visit.BREAK;
+        }
+      },
+    });
+    return unresolved ?? first;
   }
 
   /** Where the value at `path` starts; with `key`, where its mapping key starts.
@@ -98,6 +115,51 @@ export class YamlSource {
     const { line, col } = this.lines.linePos(offset);
     return { file: this.file, line, col };
   }
+}
+
+/** Far beyond any suite or config, far below the nesting at which the YAML
+ * composer's recursion overflows the stack (about 900 levels). */
+export const MAX_DEPTH = 100;
+/** A file that is not YAML at all (a binary, say) is told so in a few lines, not megabytes. */
+const MAX_SYNTAX_ERRORS = 10;
+
+/** Reads a file as UTF-8 text, refusing what is clearly not a YAML text file. */
+function readSource(file: string, path: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new InputError([{ file, line: 1, col: 1, message: `cannot read: ${(e as Error).message}` }]);
+  }
+  const refuse = (message: string) => new InputError([{ file, line: 1, col: 1, message }]);
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw refuse('the file is UTF-16 encoded; save it as UTF-8');
+  }
+  if (bytes.includes(0)) throw refuse('not a text file (it holds NUL bytes); expected UTF-8 YAML');
+  return bytes.toString('utf8');
+}
+
+/** The offset of the first node nested deeper than MAX_DEPTH, read from the
+ * parser's token tree (built without recursion) before anything recurses over it. */
+function tooDeep(src: string): number | undefined {
+  const stack: [CST.Token, number][] = [];
+  for (const token of new Parser().parse(src)) stack.push([token, 0]);
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [token, depth] = entry;
+    if (depth > MAX_DEPTH) return token.offset;
+    if (token.type === 'document' && token.value) stack.push([token.value, depth]);
+    if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      for (const item of token.items) {
+        if (item.key) stack.push([item.key, depth + 1]);
+        if (item.value) stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function shorten(message: string): string {
+  return message.length > 200 ? message.slice(0, 200) + '…' : message;
 }
 
 function isNodeLike(value: unknown): value is Node {

@@ -147,3 +147,54 @@ t.test('references inside a list argument are checked when resolved, and must be
   const bad = problems(HEAD + 'subtests:\n  - name: one\n    steps:\n      - open: {driver: vgem, as: fd}\n      - mmap: {fd: $fd, length: 4096, prot: [read, $nope]}\n');
   t.same(bad, ["demo.yaml:8:52: unknown reference '$nope'"]);
 });
+
+t.test('an unknown argument holding a $reference is named, not a crash', async (t) => {
+  const out = problems(HEAD + 'subtests:\n  - name: one\n    steps:\n      - open: {driver: vgem, as: fd}\n      - close: {fdx: $fd}\n');
+  t.same(out, ["demo.yaml:8:16: 'fd': missing (required)", "demo.yaml:8:17: unknown key 'fdx'"]);
+});
+
+t.test('nesting deeper than the limit is refused where it goes too deep, block or flow', async (t) => {
+  const block = HEAD + 'subtests:\n  - name: one\n    steps:\n' + Array.from({ length: 3000 }, (_, i) => ' '.repeat(6 + 2 * i) + '-').join('\n') + ' x\n';
+  const [b] = problems(block);
+  t.match(b, /^demo\.yaml:\d+:\d+: nested more than 100 levels deep$/);
+  t.notMatch(b, /^demo\.yaml:1:1:/);
+  const [f] = problems(HEAD + 'subtests: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n');
+  t.match(f, /^demo\.yaml:4:\d+: nested more than 100 levels deep$/);
+  t.same(problems(HEAD + 'subtests:\n  - name: one\n    steps: [' + '['.repeat(20) + ']'.repeat(20) + ']\n').length, 1, 'moderate nesting is checked as usual');
+});
+
+t.test('an unresolved alias is reported where it is used', async (t) => {
+  const out = problems(HEAD + 'subtests:\n  - name: one\n    steps:\n      - open: *nope\n');
+  t.same(out, ['demo.yaml:7:15: Unresolved alias (the anchor must be set before the alias): nope']);
+});
+
+t.test('an empty, UTF-16 or binary file is one clear message', async (t) => {
+  const dir = t.testdir({
+    'empty.yaml': '',
+    'comment.yaml': '# nothing\n',
+    'wide.yaml': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('suite: wide\n', 'utf16le')]),
+    'binary.yaml': Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0\0\0'), Buffer.alloc(100_000, 'a: b: c\n[')]),
+  });
+  const messages = (name: string) => {
+    try {
+      loadSuite(`${dir}/${name}`);
+    } catch (e) {
+      if (e instanceof InputError) return e.message;
+      throw e;
+    }
+    return '';
+  };
+  t.match(messages('empty.yaml'), /empty\.yaml:1:1: the file is empty; a suite is a mapping/);
+  t.match(messages('comment.yaml'), /comment\.yaml:1:1: the file is empty/);
+  t.match(messages('wide.yaml'), /wide\.yaml:1:1: the file is UTF-16 encoded; save it as UTF-8/);
+  const binary = messages('binary.yaml');
+  t.match(binary, /binary\.yaml:1:1: not a text file/);
+  t.equal(binary.split('\n').length, 1);
+});
+
+t.test('a text file that is not YAML at all gets a few lines, not megabytes', async (t) => {
+  const out = problems(Array.from({ length: 2000 }, (_, i) => `a${i}: b: c`).join('\n'));
+  t.ok(out.length <= 11, `${out.length} lines`);
+  t.match(out[0], /^demo.yaml:1:5: Nested mappings are not allowed/);
+  t.match(out[out.length - 1], /more syntax errors not shown/);
+});
