@@ -84,9 +84,22 @@ function gitlabRule(job: GitlabJob, env: Record<string, string>): 'skip' | 'on_s
   return 'skip';
 }
 
-export async function runGitlab(file: string, ci: Record<string, string>): Promise<{ workspace: string; jobs: JobRun[] }> {
+/** `artifacts: paths:` (files and folders, no globs) kept after a job, when it succeeded or `when: always`. */
+function keepGitlabArtifacts(job: GitlabJob, workspace: string, store: string, succeeded: boolean): void {
+  if (job.artifacts === undefined) return;
+  const artifacts = job.artifacts as { when?: string; paths?: string[]; reports?: Record<string, string> };
+  refuseUnknown('artifacts', artifacts, ['when', 'paths', 'reports']);
+  if (!succeeded && artifacts.when !== 'always') return;
+  for (const path of artifacts.paths ?? []) {
+    if (path.includes('*')) throw new Error(`artifacts path ${path}: globs are not interpreted here`);
+    const from = join(workspace, path);
+    if (existsSync(from)) cpSync(from, join(store, path), { recursive: true });
+  }
+}
+
+export async function runGitlab(file: string, ci: Record<string, string>): Promise<{ workspaces: Map<string, string>; jobs: JobRun[] }> {
   const doc = parse(readFileSync(file, 'utf8')) as Record<string, GitlabJob>;
-  const workspace = newWorkspace();
+  const store = mkdtempSync(join(tmpdir(), 'primeci-artifacts-'));
   const global = Object.fromEntries(Object.entries(doc).filter(([k]) => GITLAB_GLOBAL.includes(k)));
   const defaults = (global.default ?? {}) as GitlabJob;
   refuseUnknown('default', defaults, ['image', 'before_script']);
@@ -94,6 +107,9 @@ export async function runGitlab(file: string, ci: Record<string, string>): Promi
   const jobs = names.map((name) => ({ name, job: resolveExtends(doc, name) }));
   for (const { name, job } of jobs) refuseUnknown(`job ${name}`, job, GITLAB_JOB);
   const runs: JobRun[] = [];
+  const workspaces = new Map<string, string>();
+  // Each job starts from a fresh workspace with the artifacts of every earlier stage.
+  const earlier: string[] = [];
   let failed = false;
   for (const stage of global.stages as unknown as string[]) {
     const instances = jobs
@@ -110,18 +126,26 @@ export async function runGitlab(file: string, ci: Record<string, string>): Promi
           env: { ...env, CI_NODE_INDEX: String(i + 1), CI_NODE_TOTAL: String(count) },
         }));
       });
+    const inputs = [...earlier];
     const results = await Promise.all(
       instances.map(async ({ name, job, env }): Promise<JobRun> => {
         const when = gitlabRule(job, env);
         if (when === 'skip' || (failed && when !== 'always')) return { name, log: 'skipped' };
+        const workspace = newWorkspace();
+        for (const artifacts of inputs) cpSync(artifacts, workspace, { recursive: true });
         const lines = [...asList(job.before_script ?? defaults.before_script), ...asList(job.script)];
-        return { name, ...(await shell(lines, workspace, env)) };
+        const run = await shell(lines, workspace, env);
+        const kept = join(store, name.replace(/\W+/g, '-'));
+        keepGitlabArtifacts(job, workspace, kept, run.exitCode === 0);
+        if (existsSync(kept)) earlier.push(kept);
+        workspaces.set(name, workspace);
+        return { name, ...run };
       }),
     );
     runs.push(...results);
     failed ||= results.some((r) => r.exitCode !== undefined && r.exitCode !== 0);
   }
-  return { workspace, jobs: runs };
+  return { workspaces, jobs: runs };
 }
 
 // ----------------------------------------------------------- GitHub Actions
@@ -255,8 +279,9 @@ async function runGithubJob(name: string, steps: Step[], context: Context, jobEn
   let summary = '';
   for (const [i, step] of steps.entries()) {
     refuseUnknown(`${name} step ${i + 1}`, step, ['name', 'uses', 'with', 'run', 'env', 'if', 'id']);
+    // A step's `if` sees the job's env, not its own.
+    if (!stepRuns(step.if, context, failed)) continue;
     const stepContext = { ...context, env: { ...context.env, ...evaluate(step.env ?? {}) } };
-    if (!stepRuns(step.if, stepContext, failed)) continue;
     if (step.uses) {
       const args = evaluate(step.with ?? {});
       if (/^actions\/(checkout|setup-node)@v4$/.test(step.uses)) continue;

@@ -88,14 +88,15 @@ const github = runGithub(join(root, 'docs/ci/github-actions.yml'), {
 });
 
 t.test('docs/ci/gitlab-ci.yml: parallel shards, merge, reports, a FAILURE posted to Patchwork', async (t) => {
-  const { workspace, jobs } = await gitlab;
+  const { workspaces, jobs } = await gitlab;
   t.same(
     outcomes(jobs),
     { 'base 1/2': 0, 'base 2/2': 0, 'patch 1/2': 0, 'patch 2/2': 0, merge: 0, 'bug-log': 1, patchwork: 0 },
     logs(jobs),
   );
-  t.ok(existsSync(join(workspace, 'results/patch-2')), 'each shard wrote its own folder');
-  checkReports(t, workspace, 'FAILURE');
+  t.ok(existsSync(join(workspaces.get('patch 2/2')!, 'results/patch-2')), 'each shard writes its own folder');
+  // The last job sees what every earlier stage kept as artifacts.
+  checkReports(t, workspaces.get('patchwork')!, 'FAILURE');
   t.match(jobs.find((j) => j.name === 'bug-log')!.log, /CI Bug Log - changes from linux-6\.2 -> linux-6\.2\+drm-shmem-resv-lock[\s\S]*FAILURE/);
   t.same(
     gitlabPatchwork.posts.map((p) => [p.url, p.authorization, p.body.state, p.body.context, p.body.target_url]),
