@@ -50,7 +50,7 @@ function excerpt(test: TestResult): string | undefined {
     const kernel = warnings.length || outcome !== 'error' ? warnings : lastLines(test.dmesg, DMESG_TAIL_LINES);
     lines = [...failureLines(test), ...kernel];
   }
-  let text = lines.join('\n').replaceAll('\0', '');
+  let text = lines.join('\n');
   if (text.length > MAX_EXCERPT) text = text.slice(-MAX_EXCERPT).replace(/^[\udc00-\udfff]/, '');
   return text.trim() ? text : undefined;
 }
@@ -90,7 +90,9 @@ const kcidb: Reporter = {
   description: 'KCIDB I/O JSON for kcidb-submit',
   defaultFile: 'kcidb.json',
   render(results, context) {
-    return { content: `${JSON.stringify(kcidbData(results, originOf(context.env)), null, 2)}\n` };
+    // KCIDB's text fields refuse NUL, which results and metadata may carry.
+    const withoutNul = (_: string, value: unknown) => (typeof value === 'string' ? value.replaceAll('\0', '') : value);
+    return { content: `${JSON.stringify(kcidbData(results, originOf(context.env)), withoutNul, 2)}\n` };
   },
 };
 

@@ -65,7 +65,8 @@ function simulatorObjects(origin: string, build: string, started: string | undef
 }
 
 function gitFields(manifest: KernelManifest): Partial<KcidbCheckout> {
-  if (!manifest.source.startsWith('https://')) return { tree_name: manifest.source };
+  const isGitUrl = manifest.source.startsWith('https://') && !/\s/.test(manifest.source) && URL.canParse(manifest.source);
+  if (!isGitUrl) return { tree_name: manifest.source };
   return {
     git_repository_url: manifest.source,
     ...(/^[0-9a-f]{40}$/.test(manifest.version) ? { git_commit_hash: manifest.version } : { git_commit_name: manifest.version }),
@@ -120,6 +121,10 @@ function kernelObjects(origin: string, results: TestrunResult, started: string |
   return { checkout, build };
 }
 
+// A time JavaScript can print; a results.json may hold any number.
+const MAX_DATE_MS = 8.64e15;
+const isDate = (ms: number) => ms > 0 && ms <= MAX_DATE_MS;
+
 /**
  * The checkout and build of the kernel under test: for the simulator its
  * build (`PROFILE+PATCH…`); for a real kernel the manifest of the kernel
@@ -129,7 +134,7 @@ function kernelObjects(origin: string, results: TestrunResult, started: string |
 export function kernelUnderTest(origin: string, results: TestrunResult): { checkout: KcidbCheckout; build: KcidbBuild } {
   // primeci knows no checkout time: the run's start stands for it, as
   // dashboards list checkouts by their start time.
-  const started = results.time_elapsed.start > 0 ? new Date(results.time_elapsed.start * 1000).toISOString() : undefined;
+  const started = isDate(results.time_elapsed.start * 1000) ? new Date(results.time_elapsed.start * 1000).toISOString() : undefined;
   const info = runInfo(results);
   return info.backend === 'sim' ? simulatorObjects(origin, info.build, started) : kernelObjects(origin, results, started);
 }

@@ -7,7 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
-import { kcidbPath, kcidbStatus } from '../../reporters/formats/kcidb.ts';
+import { kcidbData, kcidbPath, kcidbStatus } from '../../reporters/formats/kcidb.ts';
 import type { KcidbData } from '../../reporters/kcidb/objects.ts';
 import { renderReport } from '../../reporters/index.ts';
 import { readResults } from '../../reporters/results-reader.ts';
@@ -58,6 +58,18 @@ function nativeRun(manifest: string | undefined): string {
     uname: 'Linux primeci 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22) x86_64 GNU/Linux',
   };
   delete results.metadata;
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
+  return dir;
+}
+
+/** A run whose text KCIDB would refuse as is: NUL bytes, a huge kernel log, a source URL with spaces. */
+function hostileRun(): string {
+  const dir = nativeRun(JSON.stringify({ source: 'https://git example/linux x', version: 'v6.1', config: 'c\0', patches: [] }));
+  const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as TestrunResult;
+  const test = results.tests['igt@prime_vgem@basic-read']!;
+  test.result = 'dmesg-warn';
+  test.err = 'CRITICAL: \0 bad\n';
+  test['dmesg-warnings'] = Array.from({ length: 2000 }, (_, i) => `<4> [${i}.000000] WARNING: at drivers/dma-buf/dma-resv.c:${i}`).join('\n');
   writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
   return dir;
 }
@@ -180,6 +192,18 @@ t.test("a real kernel: the VM's kernel-* metadata and the kernel builder's manif
   });
 });
 
+t.test('text KCIDB refuses is cleaned: NUL dropped, excerpts cut to 16384 characters, a bad URL kept as a tree name', async (t) => {
+  const { content } = await renderReport(await readResults(hostileRun()), 'kcidb', { env: {} });
+  t.notMatch(content, /\\u0000/, 'no NUL anywhere');
+  const data = JSON.parse(content) as KcidbData;
+  const warned = data.tests.find((test) => test.path === 'igt.prime_vgem.basic-read')!;
+  t.equal(warned.status, 'FAIL');
+  t.equal(warned.log_excerpt!.length, 16384);
+  t.match(warned.log_excerpt, /dma-resv\.c:1999$/, 'the end of the log is kept');
+  t.match(data.checkouts[0], { tree_name: 'https://git example/linux x' });
+  t.notOk('git_repository_url' in data.checkouts[0]!);
+});
+
 t.test('bad input: exit 2 naming the metadata key or the variable', async (t) => {
   const run = (dir: string, env: Record<string, string> = {}) =>
     execa(process.execPath, [cli, 'report', dir, '--format', 'kcidb'], { reject: false, env });
@@ -195,6 +219,10 @@ t.test('bad input: exit 2 naming the metadata key or the variable', async (t) =>
   t.equal(origin.exitCode, 2);
   t.match(origin.stderr, /PRIMECI_KCIDB_ORIGIN=My-Lab: a KCIDB origin is lowercase letters, digits and '_'/);
   t.notMatch(`${garbage.stderr}${badHash.stderr}${origin.stderr}`, /\n\s+at /, 'no stack trace');
+
+  const results = await readResults(join(fixtures, 'base'));
+  results.time_elapsed.start = 1e300;
+  t.notOk('start_time' in kcidbData(results, 'primeci').checkouts[0]!, 'a start time past what a date can hold is left out');
 });
 
 // KernelCI's own validator, as kcidb-submit runs it.
@@ -226,7 +254,7 @@ sys.exit(1 if failed else 0)
 
 t.test("kcidb-io's schema accepts every report", { skip: haveKcidbIo ? false : whyNot }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'primeci-kcidb-out-'));
-  const runs = [join(fixtures, 'base'), join(fixtures, 'patch'), join(fixtures, 'igt-runner'), nativeRun(''), nativeRun(undefined)];
+  const runs = [join(fixtures, 'base'), join(fixtures, 'patch'), join(fixtures, 'igt-runner'), nativeRun(''), nativeRun(undefined), hostileRun()];
   const files = await Promise.all(
     runs.map(async (dir, i) => {
       const file = join(out, `${i}.json`);
