@@ -10,7 +10,7 @@ import { runInfo } from '../run-info.ts';
 import { type Outcome, outcomeOf } from '../status.ts';
 import { dmesgWarnings, duration, failureLines, skipReason } from '../test-output.ts';
 
-export const ORIGIN_VARIABLE = 'PRIMECI_KCIDB_ORIGIN';
+const ORIGIN_VARIABLE = 'PRIMECI_KCIDB_ORIGIN';
 const DEFAULT_ORIGIN = 'primeci';
 const MAX_EXCERPT = 16384;
 const DMESG_TAIL_LINES = 20;

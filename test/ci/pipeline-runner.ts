@@ -9,7 +9,7 @@
 // (node_modules is shared), `npx primeci` is this checkout's bin/primeci.js,
 // and checkout / setup-node actions do nothing.
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
@@ -25,8 +25,15 @@ export interface JobRun {
   log: string;
 }
 
-export function newWorkspace(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'primeci-pipeline-'));
+// Every workspace and artifact store of the runs, removed by removeScratch().
+const scratch = mkdtempSync(join(tmpdir(), 'primeci-pipelines-'));
+
+export function removeScratch(): void {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+function newWorkspace(): string {
+  const dir = mkdtempSync(join(scratch, 'workspace-'));
   symlinkSync(join(root, 'config'), join(dir, 'config'));
   return dir;
 }
@@ -99,7 +106,7 @@ function keepGitlabArtifacts(job: GitlabJob, workspace: string, store: string, s
 
 export async function runGitlab(file: string, ci: Record<string, string>): Promise<{ workspaces: Map<string, string>; jobs: JobRun[] }> {
   const doc = parse(readFileSync(file, 'utf8')) as Record<string, GitlabJob>;
-  const store = mkdtempSync(join(tmpdir(), 'primeci-artifacts-'));
+  const store = mkdtempSync(join(scratch, 'artifacts-'));
   const global = Object.fromEntries(Object.entries(doc).filter(([k]) => GITLAB_GLOBAL.includes(k)));
   const defaults = (global.default ?? {}) as GitlabJob;
   refuseUnknown('default', defaults, ['image', 'before_script']);
@@ -232,7 +239,7 @@ export async function runGithub(
   const { env: overrides = {}, ...contexts } = given;
   for (const name of Object.keys(overrides)) if (!(name in (doc.env ?? {}))) throw new Error(`the workflow's env has no ${name}`);
   const workflowEnv = Object.fromEntries(Object.entries({ ...doc.env, ...overrides }).map(([k, v]) => [k, String(v)]));
-  const store = mkdtempSync(join(tmpdir(), 'primeci-artifacts-'));
+  const store = mkdtempSync(join(scratch, 'artifacts-'));
   const runs: JobRun[] = [];
   const summaries = new Map<string, string>();
   const workspaces = new Map<string, string>();

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { type JobRun, runGithub, runGitlab } from './pipeline-runner.ts';
+import { type JobRun, removeScratch, runGithub, runGitlab } from './pipeline-runner.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const TOKEN = 'pipeline-secret';
@@ -63,6 +63,8 @@ function checkReports(t: Test, workspace: string, verdict: string): void {
   t.same(kcidb.tests.find((test) => test.path === 'igt.prime_vgem.sync.rcs0')?.status, 'ERROR', 'KCIDB JSON of the patched run');
   t.equal(json(join(workspace, 'comparison.json')).verdict, verdict);
 }
+
+t.teardown(removeScratch);
 
 // Both pipelines run at once, as their sequential stages leave a core idle.
 const pipelineUrl = 'https://gitlab.example/lab/primeci/-/pipelines/77';

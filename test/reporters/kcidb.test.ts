@@ -2,7 +2,7 @@
 // field and validated by KernelCI's own kcidb-io (installed by
 // .ci/install-kcidb-io.sh into the user's cache).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -29,9 +29,12 @@ const PATCHES = [
 const sha256sum = (file: string) =>
   spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.slice(0, 64);
 
+const scratch = mkdtempSync(join(tmpdir(), 'primeci-kcidb-'));
+t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+
 /** A native run in the VM on a kernel the kernel builder made from two patches. */
 function nativeRun(manifest: string | undefined): string {
-  const dir = mkdtempSync(join(tmpdir(), 'primeci-kcidb-'));
+  const dir = mkdtempSync(join(scratch, 'run-'));
   const patches = PATCHES.map((p, i) => {
     const file = join(dir, `000${i + 1}.patch`);
     writeFileSync(file, p.body);
@@ -253,7 +256,7 @@ sys.exit(1 if failed else 0)
 `;
 
 t.test("kcidb-io's schema accepts every report", { skip: haveKcidbIo ? false : whyNot }, async (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'primeci-kcidb-out-'));
+  const out = mkdtempSync(join(scratch, 'out-'));
   const runs = [join(fixtures, 'base'), join(fixtures, 'patch'), join(fixtures, 'igt-runner'), nativeRun(''), nativeRun(undefined), hostileRun()];
   const files = await Promise.all(
     runs.map(async (dir, i) => {
