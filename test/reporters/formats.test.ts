@@ -11,10 +11,10 @@ const fixtures = new URL('../fixtures/results/', import.meta.url).pathname;
 const quiet = { env: {} };
 
 t.test('every format is registered from reporters/formats/', async (t) => {
-  t.same((await listReporters()).map((r) => r.name).sort(), ['console', 'html', 'json', 'junit', 'markdown', 'tap']);
+  t.same((await listReporters()).map((r) => r.name).sort(), ['console', 'html', 'json', 'junit', 'kcidb', 'markdown', 'tap']);
   await t.rejects(renderReport(await readResults(join(fixtures, 'base')), 'xunit', quiet), {
     name: 'ReportError',
-    message: 'unknown report format "xunit" (known: console, html, json, junit, markdown, tap)',
+    message: 'unknown report format "xunit" (known: console, html, json, junit, kcidb, markdown, tap)',
   });
 });
 
