@@ -14,9 +14,9 @@ export interface Ran {
   stderr: string;
 }
 
-export function primeci(args: string[]): Promise<Ran> {
+export function primeci(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'bin/primeci.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'bin/primeci.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
