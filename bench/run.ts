@@ -1,7 +1,7 @@
 // npm run bench: the runner's speed, measured in one go and written to
 // bench/results.json (and a short table in bench/results.md). Speed is measured
 // here, never asserted in tests.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -48,9 +48,21 @@ async function main(): Promise<void> {
 
   const extra = await optionalFigures();
   const report = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).availableParallelism(), runner: figures, ...extra };
-  writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(report, null, 2) + '\n');
-  const rows = Object.entries({ ...figures, ...Object.fromEntries(Object.entries(extra).flatMap(([group, f]) => Object.entries(f).map(([k, v]) => [`${group}.${k}`, v]))) });
-  const table = ['| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${Number.isInteger(v) ? v : v.toFixed(3)} |`)].join('\n');
+  const flat = (r: { runner: Record<string, number> } & Record<string, unknown>) => ({
+    ...r.runner,
+    ...Object.fromEntries(
+      Object.entries(r)
+        .filter(([group, f]) => group !== 'runner' && f !== null && typeof f === 'object')
+        .flatMap(([group, f]) => Object.entries(f as Record<string, number>).map(([k, v]) => [`${group}.${k}`, v])),
+    ),
+  });
+  const resultsFile = join(ROOT, 'bench/results.json');
+  const previous: Record<string, number> = existsSync(resultsFile) ? flat(JSON.parse(readFileSync(resultsFile, 'utf8'))) : {};
+  writeFileSync(resultsFile, JSON.stringify(report, null, 2) + '\n');
+  const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
+  const change = (k: string, v: number) => (previous[k] === undefined || previous[k] === 0 ? '' : `${v >= previous[k] ? '+' : ''}${(((v - previous[k]) / previous[k]) * 100).toFixed(1)}% (was ${fmt(previous[k])})`);
+  const rows = Object.entries(flat(report));
+  const table = ['| measure | value | change |', '|---|---|---|', ...rows.map(([k, v]) => `| ${k} | ${fmt(v)} | ${change(k, v)} |`)].join('\n');
   writeFileSync(join(ROOT, 'bench/results.md'), `# primeci benchmark (${report.date}, Node ${report.node}, ${report.cpus} CPUs)\n\n${table}\n`);
   process.stdout.write(table + '\n\nwritten to bench/results.json and bench/results.md\n');
 }
@@ -62,13 +74,14 @@ async function optionalFigures(): Promise<Record<string, Record<string, number>>
     ['sim', './sim.ts', 'benchSim'],
     ['native', './native.ts', 'benchNative'],
     ['reporters', './reporters.ts', 'benchReporters'],
+    ['kernel', './kernel.ts', 'benchKernel'],
   ];
   for (const [name, module, fn] of sources) {
     try {
       const mod = (await import(module)) as Record<string, () => Promise<Record<string, number>>>;
       out[name] = await mod[fn]();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') process.stderr.write(`bench ${name}: ${(e as Error).message}\n`);
+      process.stderr.write(`bench ${name}: ${(e as Error).message}\n`);
     }
   }
   return out;
