@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { FILES, readMetadata, writeMetadata } from '../runner/results/layout.ts';
 import { generateResults, writeResults } from '../runner/results/resultgen.ts';
 import { integer, parse } from '../runner/options.ts';
-import { parseRunCommand, readSettings } from '../runner/settings.ts';
+import { fillRunFolder } from '../runner/commands/run.ts';
+import { selectTests } from '../runner/select.ts';
+import { parseRunCommand, readSettings, type RunSettings } from '../runner/settings.ts';
 import { UsageError } from '../runner/usage.ts';
 import { vmUnavailable } from './availability.ts';
 import { buildInitramfs } from './initramfs.ts';
@@ -36,6 +38,10 @@ const VM_OPTIONS = {
 const USAGE = 'usage: primeci vm [--kernel-dir DIR | --kernel IMAGE --modules DIR] [--silence S] [--stall S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
 
 export interface VmPlan {
+  /** The guest run's settings, as the runner's parser read them on the host. */
+  settings: RunSettings;
+  /** The guest run's own arguments (after `--`). */
+  guestArgs: string[];
   /** 'default': Debian's kernel with the extra modules, built (or found in the cache) when the VM starts. */
   kernel: VmKernel | 'default';
   /** The guest's `primeci run` arguments for a fresh start. */
@@ -86,6 +92,8 @@ export function planVm(argv: string[], cwd = process.cwd()): VmPlan {
     if (bad) throw new UsageError(`primeci vm: ${bad}`);
   }
   return {
+    settings: command.settings,
+    guestArgs,
     kernel: kernel.value,
     runArgs,
     dir: command.dir,
@@ -127,6 +135,19 @@ export function recordGuestKernel(dir: string, kernel: VmKernel, guest: GuestKer
   if (kernel.manifest) writeFileSync(join(dir, FILES.kernel), JSON.stringify(kernel.manifest, null, 2) + '\n');
 }
 
+/** The run folder of a kernel that never started the run. */
+function recordNoBoot(plan: VmPlan & { kernel: VmKernel }, console: string): void {
+  const { jobs } = selectTests(plan.settings.suites, plan.settings);
+  mkdirSync(plan.dir, { recursive: true });
+  fillRunFolder(plan.dir, plan.dir, plan.settings, jobs.map((j) => j.name), 'native', plan.guestArgs);
+  // The guest's name, as a run that booted would have it (vm/guest/init).
+  writeMetadata(plan.dir, { ...readMetadata(plan.dir), host: 'native-primeci-vm', 'kernel-build': plan.kernel.build });
+  const tail = console.trimEnd().split('\n').slice(-40).join('\n');
+  writeFileSync(join(plan.dir, FILES.aborted), `Aborting: the kernel under test (${plan.kernel.build}) never started the run.\nThe end of its console:\n${tail}\n`);
+  writeFileSync(join(plan.dir, FILES.endtime), `${Date.now() / 1000}\n`);
+  if (plan.kernel.manifest) writeFileSync(join(plan.dir, FILES.kernel), JSON.stringify(plan.kernel.manifest, null, 2) + '\n');
+}
+
 export default async function vm(argv: string[]): Promise<number> {
   const planned = planVm(argv);
   const why = vmUnavailable(planned.kernel === 'default' ? undefined : planned.kernel);
@@ -141,6 +162,7 @@ export default async function vm(argv: string[]): Promise<number> {
   const consoleLog = join(logs, 'console.log');
   let guest: GuestKernel | undefined;
   let status: number | undefined;
+  let unbootable = false;
   try {
     for (let boot = 0; boot <= plan.reboots && status === undefined; boot++) {
       const started = existsSync(join(plan.dir, FILES.joblist));
@@ -165,8 +187,11 @@ export default async function vm(argv: string[]): Promise<number> {
         // panic=-1 and -no-reboot: a kernel panic ends QEMU as a poweroff would.
         process.stdout.write(`primeci vm: the guest stopped before its job ended (a kernel panic?)${boot < plan.reboots ? '; booting again to resume the run' : ''}\n`);
       } else if (end.kind === 'qemu-failed') {
-        process.stderr.write(`primeci vm: qemu failed (exit ${end.code}): ${end.stderr}\n`);
-        return 2;
+        // QEMU could not start this kernel: no boot will, so none is tried again.
+        process.stdout.write(`primeci vm: qemu failed (exit ${end.code}): ${end.stderr}\n`);
+        appendFileSync(consoleLog, `qemu failed (exit ${end.code}): ${end.stderr}\n`);
+        unbootable = true;
+        break;
       } else {
         const what = {
           silent: `silent for ${plan.silenceMs / 1000} s (a dead kernel?)`,
@@ -177,14 +202,17 @@ export default async function vm(argv: string[]): Promise<number> {
       }
     }
     if (!existsSync(join(plan.dir, FILES.joblist))) {
-      process.stderr.write(`primeci vm: the guest never started the run (console: ${consoleLog})\n`);
-      return 2;
+      // The kernel under test never got as far as the runner: that is its
+      // result (every job notrun, igt@runner@aborted with the console's end),
+      // as igt_runner records a machine that did not come up.
+      process.stdout.write(`primeci vm: the guest never started the run: recorded as aborted (console: ${consoleLog})\n`);
+      recordNoBoot(plan, readFileSync(consoleLog, 'utf8'));
     }
     appendFileSync(join(plan.dir, 'vm-console.log'), readFileSync(consoleLog));
     if (guest) recordGuestKernel(plan.dir, plan.kernel, guest);
     // results.json again: with the kernel's identity, or at all when every boot hung.
     writeResults(plan.dir, generateResults(plan.dir, readSettings(plan.dir).dmesg));
-    if (status === undefined) process.stdout.write(`primeci vm: gave up after ${plan.reboots} reboots; results so far: ${join(plan.dir, FILES.results)}\n`);
+    if (status === undefined && !unbootable) process.stdout.write(`primeci vm: gave up after ${plan.reboots} reboots; results so far: ${join(plan.dir, FILES.results)}\n`);
     return status ?? 1;
   } finally {
     rmSync(logs, { recursive: true, force: true });

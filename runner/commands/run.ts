@@ -126,7 +126,8 @@ function alreadyUsed(dir: string): UsageError {
   return new UsageError(`${dir} already holds a run: resume it with --resume ${dir}, or choose another --results`);
 }
 
-function fillRunFolder(staging: string, dir: string, settings: RunSettings, names: string[], backend: string, argv: string[]): void {
+/** A run folder's files before any job: metadata, joblist, uname, start time, settings. */
+export function fillRunFolder(staging: string, dir: string, settings: RunSettings, names: string[], backend: string, argv: string[]): void {
   writeMetadata(staging, {
     name: basename(dir),
     build: settings.build,

@@ -3,7 +3,7 @@
 // rebooted and resumed (the silent test becomes incomplete, the next one runs).
 import t from 'tap';
 import { spawnSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,4 +110,19 @@ t.test('a stalled guest is rebooted and the run resumed', { skip: gate.skip }, a
   ]);
   t.equal(spawnSync('grep', ['-c', 'guest up', join(dir, 'vm-console.log')], { encoding: 'utf8' }).stdout.trim(), '2', 'two boots in the console log');
   if (run.code !== 1) t.comment(run.out);
+});
+
+t.test('a kernel QEMU cannot start is a result, not an error: every job notrun, igt@runner@aborted with the console', { skip: gate.skip }, async (t) => {
+  if (gate.requiredButMissing) return t.fail(`PRIMECI_REQUIRE_VM=1 but ${gate.requiredButMissing}`);
+  const image = join(scratch, 'not-a-kernel');
+  writeFileSync(image, Buffer.alloc(4096, 0x5a));
+  const dir = join(scratch, 'unbootable');
+  const kernel = packagedKernel();
+  if (!kernel.ok) return t.fail(kernel.error);
+  const ran = await primeci(['vm', '--kernel', image, '--modules', kernel.value.modulesRoot, '--', 'run', 'vgem_basic', '-t', 'create$', '--results', dir]);
+  t.equal(ran.code, 1, 'a failed result, exit 1');
+  const r = results(dir);
+  t.equal(r.tests['igt@vgem_basic@create']?.result, 'notrun');
+  t.equal(r.tests['igt@runner@aborted']?.result, 'fail');
+  t.match((r.tests['igt@runner@aborted'] as unknown as { out: string }).out, /never started the run[^]*qemu failed/);
 });
