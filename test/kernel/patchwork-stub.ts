@@ -34,7 +34,7 @@ export async function standInPatchwork(t: Test, override: Override = () => undef
       if (special) return send(special.status, special.body, special.type);
       if (req.method === 'GET' && req.url === '/api/series/9/') {
         return send(200, JSON.stringify({
-          id: 9, name: "vgem, prime: a series for primeci's per-patch check", version: 1, total: mails.length, received_all: true,
+          id: 9, url: `${base}/api/series/9/`, name: "vgem, prime: a series for primeci's per-patch check", version: 1, total: mails.length, received_all: true,
           web_url: `${base}/project/dri-devel/list/?series=9`, mbox: `${base}/series/9/mbox/`, cover_letter: null,
           patches: names.map((name, i) => ({ id: 901 + i, name, mbox: `${base}/patch/${901 + i}/mbox/` })),
         }));

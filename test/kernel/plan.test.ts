@@ -43,7 +43,7 @@ t.test('a patch that does not apply names itself and what it was applied to', { 
     'diff --git a/drivers/gpu/drm/vgem/vgem_fence.c b/drivers/gpu/drm/vgem/vgem_fence.c',
     '--- a/drivers/gpu/drm/vgem/vgem_fence.c',
     '+++ b/drivers/gpu/drm/vgem/vgem_fence.c',
-    '@@ -1,3 +1,3 @@',
+    '@@ -1,2 +1,2 @@',
     '-this line is not in the file',
     '+nor is this one',
     ' context',
