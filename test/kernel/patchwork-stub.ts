@@ -22,7 +22,8 @@ export async function standInPatchwork(t: Test, override: Override = () => undef
   const dir = fixture('series');
   const files = readdirSync(dir).filter((f) => /^000[1-9]-/.test(f)).sort();
   const mails = files.map((f) => readFileSync(join(dir, f), 'utf8'));
-  const names = mails.map((m) => /^Subject: \[PATCH (\d+\/\d+)\] (.*)$/m.exec(m)!).map((m) => `[${m[1]}] ${m[2]}`);
+  // Patchwork names a patch by its subject, folded header lines joined.
+  const names = mails.map((m) => /^Subject: \[PATCH (\d+\/\d+)\] (.*)$/m.exec(m.replace(/\n[ \t]+/g, ' '))!).map((m) => `[${m[1]}] ${m[2]}`);
   const posted: Posted[] = [];
   const server = createServer((req, res) => {
     let data = '';
