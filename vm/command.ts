@@ -28,6 +28,7 @@ const VM_OPTIONS = {
   kernel: { type: 'string' },
   modules: { type: 'string' },
   'kernel-dir': { type: 'string' },
+  build: { type: 'string' },
   silence: { type: 'string' },
   stall: { type: 'string' },
   timeout: { type: 'string' },
@@ -35,13 +36,15 @@ const VM_OPTIONS = {
   memory: { type: 'string' },
 } as const;
 
-const USAGE = 'usage: primeci vm [--kernel-dir DIR | --kernel IMAGE --modules DIR] [--silence S] [--stall S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
+const USAGE = 'usage: primeci vm [--kernel-dir DIR | --kernel IMAGE --modules DIR] [--build NAME] [--silence S] [--stall S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
 
 export interface VmPlan {
   /** The guest run's settings, as the runner's parser read them on the host. */
   settings: RunSettings;
   /** The guest run's own arguments (after `--`). */
   guestArgs: string[];
+  /** The build's name in reports (`--build`); default: the kernel's own description. */
+  buildName?: string;
   /** 'default': Debian's kernel with the extra modules, built (or found in the cache) when the VM starts. */
   kernel: VmKernel | 'default';
   /** The guest's `primeci run` arguments for a fresh start. */
@@ -94,6 +97,7 @@ export function planVm(argv: string[], cwd = process.cwd()): VmPlan {
   return {
     settings: command.settings,
     guestArgs,
+    buildName: values.build,
     kernel: kernel.value,
     runArgs,
     dir: command.dir,
@@ -123,10 +127,12 @@ export function guestScript(cwd: string, args: string[]): string {
   return `cd ${shellQuote(cwd)} && CI=1 exec ${GUEST_NODE} ${shellQuote(join(PROJECT, 'bin', 'primeci.js'))} ${args.map(shellQuote).join(' ')}\n`;
 }
 
-/** Records which kernel ran the tests, so `compare` can tell two kernels apart. */
-export function recordGuestKernel(dir: string, kernel: VmKernel, guest: GuestKernel): void {
+/** Records which kernel ran the tests, so `compare` can tell two kernels apart:
+ * natively the build under test is the kernel, not a simulator profile. */
+export function recordGuestKernel(dir: string, kernel: VmKernel, guest: GuestKernel, buildName = kernel.build): void {
   writeMetadata(dir, {
     ...readMetadata(dir),
+    build: buildName,
     'kernel-release': guest.release,
     'kernel-version': guest.version,
     'kernel-build': kernel.build,
@@ -141,7 +147,7 @@ function recordNoBoot(plan: VmPlan & { kernel: VmKernel }, console: string): voi
   mkdirSync(plan.dir, { recursive: true });
   fillRunFolder(plan.dir, plan.dir, plan.settings, jobs.map((j) => j.name), 'native', plan.guestArgs);
   // The guest's name, as a run that booted would have it (vm/guest/init).
-  writeMetadata(plan.dir, { ...readMetadata(plan.dir), host: 'native-primeci-vm', 'kernel-build': plan.kernel.build });
+  writeMetadata(plan.dir, { ...readMetadata(plan.dir), build: plan.buildName ?? plan.kernel.build, host: 'native-primeci-vm', 'kernel-build': plan.kernel.build });
   const tail = console.trimEnd().split('\n').slice(-40).join('\n');
   writeFileSync(join(plan.dir, FILES.aborted), `Aborting: the kernel under test (${plan.kernel.build}) never started the run.\nThe end of its console:\n${tail}\n`);
   writeFileSync(join(plan.dir, FILES.endtime), `${Date.now() / 1000}\n`);
@@ -209,7 +215,7 @@ export default async function vm(argv: string[]): Promise<number> {
       recordNoBoot(plan, readFileSync(consoleLog, 'utf8'));
     }
     appendFileSync(join(plan.dir, 'vm-console.log'), readFileSync(consoleLog));
-    if (guest) recordGuestKernel(plan.dir, plan.kernel, guest);
+    if (guest) recordGuestKernel(plan.dir, plan.kernel, guest, plan.buildName);
     // results.json again: with the kernel's identity, or at all when every boot hung.
     writeResults(plan.dir, generateResults(plan.dir, readSettings(plan.dir).dmesg));
     if (status === undefined && !unbootable) process.stdout.write(`primeci vm: gave up after ${plan.reboots} reboots; results so far: ${join(plan.dir, FILES.results)}\n`);

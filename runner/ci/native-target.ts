@@ -41,7 +41,7 @@ export function nativeTarget(spec: { base: string; selection: Parameters<typeof 
         if (e instanceof KernelBuildError) throw new UsageError(`primeci ci: ${describe(prefix)}: ${e.message}`);
         throw e;
       }
-      await primeciRun(describe(prefix), dir, ['vm', '--kernel-dir', kernelDir, '--', 'run', '--results', dir, ...selectionArgs(spec.selection, tests)]);
+      await primeciRun(describe(prefix), dir, ['vm', '--kernel-dir', kernelDir, '--build', describe(prefix), '--', 'run', '--results', dir, ...selectionArgs(spec.selection, tests)]);
     },
   };
 }

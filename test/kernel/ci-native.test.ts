@@ -30,7 +30,7 @@ t.test('a 3-patch series checked on real kernels, attributed patch by patch, pos
   );
   t.equal(ran.code, 1, `FAILURE: exit 1\n${ran.stderr.slice(-3000)}`);
   t.notOk(tokenLeak(ran.stdout + ran.stderr), 'no output holds the token or a piece of it');
-  t.match(ran.stdout, /CI Bug Log - changes from debian-6\.1 -> debian-6\.1\+patch-3-of-3/);
+  t.match(ran.stdout, /CI Bug Log - changes from debian-6\.1 -> debian-6\.1\+patch-3-of-3/, 'the builds are named after the kernels');
   t.match(ran.stdout, /igt@vgem_basic@bad-pad:[^]*?first bad: \[PATCH 2\/3\] drm\/vgem: stop checking the fence-attach pad/);
   t.match(ran.stdout, /igt@prime_self_import@basic-with_one_bo:[^]*?first bad: \[PATCH 3\/3\] drm\/prime: import a dma-buf again/);
 
