@@ -8,7 +8,10 @@
  * - fork: one child forked from this process per member, a small op server on
  *   a socketpair (it shares the open files as fork(2) children do), and one
  *   pthread here that hands it the ops and reads the replies.
- * One lock guards every group's state and the completion queue. */
+ * The pthreads are workers kept in a pool: a group binds one per member and
+ * its end returns them, so a scenario that starts thousands of groups does
+ * not create thousands of threads. One lock guards the pool, every group's
+ * state and the completion queue. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,15 +28,22 @@ enum member_state {
 	MEMBER_DONE, /* finished, queued until collected */
 };
 
+/* A pooled thread: idle in the pool, or serving one member until its group ends. */
+struct worker {
+	pthread_cond_t wake;
+	struct member *member;
+	struct worker *next_idle;
+};
+
 struct member {
 	struct nat_group *group;
 	int index;
-	pthread_t thread;
+	struct worker *worker;
 	pid_t pid; /* fork: the child, and the parent's end of its socket */
 	int sock;
-	pthread_cond_t wake;
 	enum member_state state;
-	int abandoned; /* its group ended while its op ran: the thread is detached */
+	int abandoned; /* its group ended while its op ran: nobody waits for it */
+	int released; /* its worker has let it go (and reaped its child) */
 	struct nat_op op;
 	struct nat_result result;
 	struct member *next_done;
@@ -41,10 +51,10 @@ struct member {
 
 struct nat_group {
 	int forked;
-	int size; /* members allocated */
-	int count; /* members whose thread runs */
+	int count; /* members bound to a worker */
 	int ending;
-	int refs; /* the owner's, and one per running thread */
+	int refs; /* the owner's, and one per bound worker */
+	pthread_cond_t released;
 	struct nat_group *next_forked;
 	struct member member[];
 };
@@ -63,8 +73,9 @@ static struct member *done_head, *done_tail;
 /* Ops submitted and not yet collected, in every live group. */
 static int in_flight;
 /* Live forked groups: a new child closes the parent's ends of every socket,
- * so each child sees EOF as soon as its own member thread closes its end. */
+ * so each child sees EOF as soon as its own worker closes its end. */
 static struct nat_group *forked_groups;
+static struct worker *idle_workers;
 
 static struct nat_group *group_alloc(int members, int forked)
 {
@@ -73,13 +84,12 @@ static struct nat_group *group_alloc(int members, int forked)
 	if (!g)
 		return NULL;
 	g->forked = forked;
-	g->size = members;
 	g->refs = 1;
+	pthread_cond_init(&g->released, NULL);
 	for (int i = 0; i < members; i++) {
 		g->member[i].group = g;
 		g->member[i].index = i;
 		g->member[i].sock = -1;
-		pthread_cond_init(&g->member[i].wake, NULL);
 	}
 	return g;
 }
@@ -94,8 +104,7 @@ static void group_put_locked(struct nat_group *g)
 			*p = g->next_forked;
 			break;
 		}
-	for (int i = 0; i < g->size; i++)
-		pthread_cond_destroy(&g->member[i].wake);
+	pthread_cond_destroy(&g->released);
 	free(g);
 }
 
@@ -181,17 +190,18 @@ static void forward_op(struct member *m, struct nat_result *res)
 	}
 }
 
-/* A member's thread: runs each op submitted to it and queues the result. */
-static void *member_main(void *arg)
+/* Runs each op submitted to the worker's member and queues the result, until
+ * the member's group ends; then lets the member go. Called and returns with
+ * the lock held. */
+static void serve_member(struct worker *w)
 {
-	struct member *m = arg;
+	struct member *m = w->member;
 	struct nat_group *g = m->group;
 	struct nat_result res;
 
-	pthread_mutex_lock(&lock);
 	for (;;) {
 		while (m->state != MEMBER_RUNNING && !g->ending)
-			pthread_cond_wait(&m->wake, &lock);
+			pthread_cond_wait(&w->wake, &lock);
 		if (m->state != MEMBER_RUNNING)
 			break;
 		pthread_mutex_unlock(&lock);
@@ -223,28 +233,65 @@ static void *member_main(void *arg)
 	if (forked)
 		close(m->sock);
 	m->sock = -1;
-	pthread_mutex_unlock(&lock);
-	if (forked)
+	if (forked) {
+		pthread_mutex_unlock(&lock);
 		while (waitpid(m->pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	pthread_mutex_lock(&lock);
+		pthread_mutex_lock(&lock);
+	}
+	m->released = 1;
+	pthread_cond_broadcast(&g->released);
 	group_put_locked(g);
-	pthread_mutex_unlock(&lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		while (!w->member)
+			pthread_cond_wait(&w->wake, &lock);
+		serve_member(w);
+		w->member = NULL;
+		w->next_idle = idle_workers;
+		idle_workers = w;
+	}
 	return NULL;
 }
 
-static int start_thread(struct member *m)
+/* Binds an idle worker, or a new one, to member m. */
+static int bind_worker(struct member *m)
 {
 	pthread_mutex_lock(&lock);
-	m->group->refs++;
+	struct worker *w = idle_workers;
+	if (w)
+		idle_workers = w->next_idle;
 	pthread_mutex_unlock(&lock);
-	int err = pthread_create(&m->thread, NULL, member_main, m);
-	if (err) {
-		pthread_mutex_lock(&lock);
-		m->group->refs--;
-		pthread_mutex_unlock(&lock);
+	if (!w) {
+		pthread_t thread;
+		pthread_attr_t attr;
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return ENOMEM;
+		pthread_cond_init(&w->wake, NULL);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		int err = pthread_create(&thread, &attr, worker_main, w);
+		pthread_attr_destroy(&attr);
+		if (err) {
+			pthread_cond_destroy(&w->wake);
+			free(w);
+			return err;
+		}
 	}
-	return err;
+	pthread_mutex_lock(&lock);
+	m->group->refs++;
+	m->worker = w;
+	w->member = m;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&lock);
+	return 0;
 }
 
 struct nat_group *nat_group_threads(int members, int *err)
@@ -256,7 +303,7 @@ struct nat_group *nat_group_threads(int members, int *err)
 		return NULL;
 	}
 	for (int i = 0; i < members; i++) {
-		*err = start_thread(&g->member[i]);
+		*err = bind_worker(&g->member[i]);
 		if (*err) {
 			nat_group_end(g);
 			return NULL;
@@ -316,7 +363,7 @@ struct nat_group *nat_group_fork(int members, int *err)
 		g->count++;
 		*err = fork_child(m);
 		if (!*err) {
-			*err = start_thread(m);
+			*err = bind_worker(m);
 			if (*err) {
 				pthread_mutex_lock(&lock);
 				close(m->sock);
@@ -349,7 +396,7 @@ int nat_group_submit(struct nat_group *g, int member, const struct nat_op *op)
 		m->op = *op;
 		m->state = MEMBER_RUNNING;
 		in_flight++;
-		pthread_cond_signal(&m->wake);
+		pthread_cond_signal(&m->worker->wake);
 	}
 	pthread_mutex_unlock(&lock);
 	return err;
@@ -394,11 +441,9 @@ static void unqueue_locked(struct member *m)
 
 void nat_group_end(struct nat_group *g)
 {
-	int count = g->count;
-
 	pthread_mutex_lock(&lock);
 	g->ending = 1;
-	for (int i = 0; i < count; i++) {
+	for (int i = 0; i < g->count; i++) {
 		struct member *m = &g->member[i];
 		if (m->state == MEMBER_DONE) {
 			unqueue_locked(m);
@@ -410,18 +455,13 @@ void nat_group_end(struct nat_group *g)
 			m->abandoned = 1;
 			in_flight--;
 		}
-		pthread_cond_signal(&m->wake);
+		pthread_cond_signal(&m->worker->wake);
 	}
-	pthread_mutex_unlock(&lock);
-	/* Idle members' threads end now (a child once it has seen EOF); one still
-	 * in the kernel ends when its op does and drops its reference then. */
-	for (int i = 0; i < count; i++) {
-		if (g->member[i].abandoned)
-			pthread_detach(g->member[i].thread);
-		else
-			pthread_join(g->member[i].thread, NULL);
-	}
-	pthread_mutex_lock(&lock);
+	/* Idle members are let go now (a child once it has seen EOF and been
+	 * reaped); one still in the kernel is let go when its op returns. */
+	for (int i = 0; i < g->count; i++)
+		while (!g->member[i].abandoned && !g->member[i].released)
+			pthread_cond_wait(&g->released, &lock);
 	group_put_locked(g);
 	pthread_mutex_unlock(&lock);
 }

@@ -133,9 +133,9 @@ struct nat_completion {
 /* Waits until ops of any groups have finished and returns up to max of them,
  * oldest first; 0 at once when no op is in flight. */
 int nat_group_collect(struct nat_completion *out, int max);
-/* Ends the group: idle members' threads and children exit before it returns;
- * an op still running is abandoned (its thread ends when the op does) and its
- * result, like any not yet collected, is dropped. */
+/* Ends the group: idle members are let go (their children reaped) before it
+ * returns; an op still running is abandoned (its worker is let go when the op
+ * returns) and its result, like any not yet collected, is dropped. */
 void nat_group_end(struct nat_group *g);
 
 #endif
