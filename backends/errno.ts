@@ -17,3 +17,10 @@ export const ERRNO_NAMES = Object.keys(ERRNO) as Errno[];
 export function isErrno(name: unknown): name is Errno {
   return typeof name === 'string' && Object.hasOwn(ERRNO, name);
 }
+
+const BY_NUMBER = new Map<number, Errno>(ERRNO_NAMES.map((name) => [ERRNO[name], name]));
+
+/** The name of a Linux errno number, if this table has it. */
+export function errnoName(n: number): Errno | undefined {
+  return BY_NUMBER.get(n);
+}

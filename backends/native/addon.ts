@@ -19,8 +19,13 @@ export interface NativeAddon {
   execute(code: number, args: number[], str?: string): RawResult;
   /** A group of native threads or forked children; returns its id, or -errno. */
   groupOpen(forked: boolean, members: number): number;
-  /** One op per member (null: idle), all run concurrently; results in the same order. */
-  groupRound(group: number, ops: (RawOp | null)[]): (RawResult | null)[];
+  /** Starts an op on an idle member (its last op collected): 0, or the errno
+   * of a malformed op. Throws for an unknown group or member, or a busy one. */
+  groupSubmit(group: number, member: number, ...op: RawOp): number;
+  /** Waits until ops of any groups finished and returns them as
+   * [group, member, result]; [] at once when no op is in flight. */
+  groupCollect(): [group: number, member: number, result: RawResult][];
+  /** Ends the group; an op still running is abandoned and its result dropped. */
   groupEnd(group: number): void;
   /** DRM_IOCTL_VERSION name of each /dev/dri/cardN. */
   drivers(): string[];

@@ -1,21 +1,20 @@
 // A native session: the scenario's threads issue real syscalls. The main thread
 // runs its ops directly; `spawn` runs the bodies as a group of native threads
-// or forked children (src/group.c) in rounds: each body runs to its next op,
-// then the round issues all of them at once, so races hit the kernel for real.
-import type { KmsgRecord, OpResult, Preempt, Requirement, RunOutcome, Session, Thread, ThreadBody } from '../backend.ts';
+// or forked children (src/group.c), each issuing its ops as it reaches them
+// (driver.ts), so races hit the kernel for real.
+import type { KmsgRecord, OpResult, Requirement, RunOutcome, Session, Thread, ThreadBody } from '../backend.ts';
 import { igtKmsgMarker } from '../backend.ts';
-import { ERRNO, type Errno } from '../errno.ts';
+import { errnoName } from '../errno.ts';
 import { OPS, isOpName, type OpName, type OpSpec } from '../ops.ts';
 import type { NativeAddon, RawOp, RawResult } from './addon.ts';
+import { OpRequest, SpawnRequest, runSpawn, type Spawn } from './driver.ts';
 import { BAD_FD, NAT, SLEEP_OP, nativeOp } from './encode.ts';
 import { KmsgReader } from './kmsg.ts';
 import { featureUnmet } from './features.ts';
 import { ANY_DRIVER, matchesDriver, NOT_ANY_DRIVERS } from '../drivers.ts';
 
-const ERRNO_BY_NUMBER = new Map<number, Errno>(Object.entries(ERRNO).map(([name, n]) => [n, name as Errno]));
-
 function errnoResult(err: number): OpResult {
-  const name = ERRNO_BY_NUMBER.get(err);
+  const name = errnoName(err);
   return name ? { ok: false, errno: name } : { ok: false, errno: 'EIO', detail: `errno ${err}, which backends/errno.ts does not name` };
 }
 
@@ -25,12 +24,6 @@ class Files {
   fork(): Files {
     return new Files(new Set(this.fds));
   }
-}
-
-/** A yielded request for the round driver: one op of a group member. */
-class OpRequest implements Preempt {
-  readonly preempt = true;
-  constructor(readonly op: RawOp) {}
 }
 
 type Executor = { kind: 'direct' } | { kind: 'member'; forked: boolean };
@@ -117,7 +110,6 @@ export class NativeSession implements Session {
     switch (native.effect) {
       case 'new-fd': files.fds.add(raw.value[0]); break;
       case 'new-fd-pair': files.fds.add(raw.value[0]).add(raw.value[1]); break;
-      case 'closes-fd': files.fds.delete(args.fd as number); break;
       case 'new-mapping': tracked?.add(raw.value[0]); break;
       case 'releases-mapping': tracked?.delete(args.map as number); break;
     }
@@ -130,6 +122,10 @@ export class NativeSession implements Session {
       *call(op, args) {
         const prepared = session.prepare(op, args, files);
         if (!Array.isArray(prepared)) return prepared;
+        // A closed fd leaves the table as the op is issued, not when its result
+        // comes back: another thread's op may reuse the number meanwhile, and
+        // its result may come back first. close(2) frees the fd even when it fails.
+        if (nativeOp(op)!.effect === 'closes-fd') files.fds.delete(args.fd as number);
         const raw = executor.kind === 'direct'
           ? session.addon.execute(...prepared)
           : ((yield new OpRequest(prepared)) as RawResult);
@@ -143,39 +139,17 @@ export class NativeSession implements Session {
         if (executor.kind === 'member' && executor.forked) {
           throw new Error('the native backend cannot spawn from inside a forked child (its ops run in C, not in JS)');
         }
-        session.runGroup(bodies, how, files);
+        const forked = how === 'fork';
+        const spawn: Spawn = {
+          forked,
+          members: bodies.map((body) => ({ body, thread: session.thread(forked ? files.fork() : files, { kind: 'member', forked }) })),
+        };
+        // A member's spawn is driven by the driver running it; the main thread's starts one.
+        if (executor.kind === 'member') yield new SpawnRequest(spawn);
+        else runSpawn(session.addon, spawn);
       },
       now: () => Date.now() - session.started,
     };
-  }
-
-  /** Runs bodies in lockstep rounds on a native group until all have returned. */
-  private runGroup(bodies: ThreadBody[], how: 'thread' | 'fork', files: Files): void {
-    if (bodies.length === 0) return;
-    const forked = how === 'fork';
-    const group = this.addon.groupOpen(forked, bodies.length);
-    if (group < 0) {
-      const name = ERRNO_BY_NUMBER.get(-group) ?? `errno ${-group}`;
-      throw new Error(`cannot start ${bodies.length} ${forked ? 'forked children' : 'native threads'}: ${name}`);
-    }
-    try {
-      const members = bodies.map((body) => body(this.thread(forked ? files.fork() : files, { kind: 'member', forked })));
-      const replies: (RawResult | undefined)[] = bodies.map(() => undefined);
-      const live = new Set(members.keys());
-      while (live.size) {
-        const ops: (RawOp | null)[] = members.map(() => null);
-        for (const i of [...live]) {
-          let step = members[i].next(replies[i]);
-          while (!step.done && !(step.value instanceof OpRequest)) step = members[i].next();
-          if (step.done) live.delete(i);
-          else ops[i] = (step.value as OpRequest).op;
-        }
-        if (!live.size) break;
-        this.addon.groupRound(group, ops).forEach((reply, i) => (replies[i] = reply ?? undefined));
-      }
-    } finally {
-      this.addon.groupEnd(group);
-    }
   }
 }
 

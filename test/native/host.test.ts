@@ -180,6 +180,42 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
     t.same(seen, [0xaa, 0xbb]);
   });
 
+  t.test('the threads of a group go on independently: a wait never holds up the op that ends it', async (t) => {
+    const events: string[] = [];
+    runOps(function* (call, thread) {
+      const zero = value(call('open', { path: '/dev/zero' }));
+      const { fd0, fd1 } = value(call('unix_socketpair', {}));
+      // The waiter's poll ends only once the sender, which first sleeps, has sent.
+      const waiter: ThreadBody = function* (th) {
+        const r = yield* th.call('poll', { fd: fd1, events: ['in'], timeout_ms: 5000 });
+        events.push('woken');
+        t.same(r, { ok: true, value: { ready: true, revents: ['in'] } }, 'woken by the datagram, not by the timeout');
+      };
+      const sender: ThreadBody = function* (th) {
+        yield* th.sleep(20);
+        events.push('sending');
+        t.same(yield* th.call('unix_send_fd', { socket: fd0, fd: zero }), { ok: true, value: null });
+      };
+      yield* thread.spawn([waiter, sender], 'thread');
+      // A member that spawns waits for its own group while its sibling goes on.
+      const { fd0: a, fd1: b } = value(call('unix_socketpair', {}));
+      const spawner: ThreadBody = function* (th) {
+        yield* th.spawn([function* (inner) {
+          const r = yield* inner.call('poll', { fd: b, events: ['in'], timeout_ms: 5000 });
+          events.push('nested woken');
+          t.match(r, { ok: true, value: { ready: true } }, 'the nested thread is woken by its parent\'s sibling');
+        }], 'thread');
+      };
+      const sibling: ThreadBody = function* (th) {
+        yield* th.sleep(20);
+        events.push('sibling sending');
+        t.same(yield* th.call('unix_send_fd', { socket: a, fd: zero }), { ok: true, value: null });
+      };
+      yield* thread.spawn([spawner, sibling], 'thread');
+    });
+    t.same(events, ['sending', 'woken', 'sibling sending', 'nested woken']);
+  });
+
   t.test('a forked child has its own fd table and shares MAP_SHARED memory', async (t) => {
     runOps(function* (call, thread) {
       const fd = value(call('open', { path: '/dev/zero' }));
@@ -202,6 +238,42 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
         while (!g.next().done);
       }, /cannot spawn from inside a forked child/);
     });
+  });
+
+  t.test('a thread\'s new fd may reuse the number another thread just closed', async (t) => {
+    const closes: OpResult[] = [];
+    runOps(function* (_call, thread) {
+      // Each thread's fds come and go while the other's do: the kernel hands a
+      // freed number to the other thread, whose result may come back first.
+      const churn: ThreadBody = function* (th) {
+        for (let i = 0; i < 300; i++) {
+          const fd = value(yield* th.call('memfd_create', {}));
+          closes.push(yield* th.call('close', { fd }));
+        }
+      };
+      yield* thread.spawn([churn, churn, churn], 'thread');
+    });
+    t.equal(closes.length, 900);
+    t.same(closes.filter((r) => !r.ok), [], 'every thread closes each fd it made');
+  });
+
+  t.test('forked groups of sibling threads overlap: one ends while the other\'s child still blocks', async (t) => {
+    let woken: OpResult | undefined;
+    runOps(function* (call, thread) {
+      const zero = value(call('open', { path: '/dev/zero' }));
+      const { fd0, fd1 } = value(call('unix_socketpair', {}));
+      // Were the blocked child to keep the other child's socket open, ending
+      // that child's group would wait for it, and nobody would ever send.
+      const quick: ThreadBody = function* (th) {
+        yield* th.spawn([function* (child) { value(yield* child.call('memfd_create', {})); }], 'fork');
+        t.same(yield* th.call('unix_send_fd', { socket: fd0, fd: zero }), { ok: true, value: null });
+      };
+      const blocked: ThreadBody = function* (th) {
+        yield* th.spawn([function* (child) { woken = yield* child.call('poll', { fd: fd1, events: ['in'], timeout_ms: -1 }); }], 'fork');
+      };
+      yield* thread.spawn([quick, blocked], 'thread');
+    });
+    t.match(woken, { ok: true, value: { ready: true, revents: ['in'] } }, 'the child\'s poll is woken by the other thread');
   });
 
   t.test('memfds and seals are real on the host; udmabuf and heap ops reach the kernel with owned fds only', async (t) => {
@@ -245,5 +317,34 @@ t.test('the addon is built here', { skip: addon.ok ? false : (addon as { reason:
       yield* thread.spawn([function* () { throw new Error('boom in thread'); }, function* (th) { yield* th.sleep(1); }], 'thread');
     }), /boom in thread/);
     session.dispose();
+  });
+
+  t.test('an exception abandons the ops other members still have in the kernel', async (t) => {
+    const session = nativeBackend.session({ build: 'host', seed: 0 });
+    let polled: OpResult | undefined;
+    // A poll with no timeout on a socket nobody writes to: were the run to
+    // wait for it, this test would hang.
+    t.throws(() => session.run(function* (thread) {
+      const pair = thread.call('unix_socketpair', {});
+      let step = pair.next();
+      while (!step.done) step = pair.next();
+      const { fd1 } = value(step.value);
+      const blocked: ThreadBody = function* (th) {
+        polled = yield* th.call('poll', { fd: fd1, events: ['in'], timeout_ms: -1 });
+      };
+      const failing: ThreadBody = function* (th) {
+        yield* th.sleep(10);
+        throw new Error('boom beside a blocked thread');
+      };
+      yield* thread.spawn([blocked, failing], 'thread');
+    }), /boom beside a blocked thread/);
+    t.equal(polled, undefined, 'the blocked member never resumed');
+    // Closing the socket's peer hangs it up: the abandoned poll returns and its thread ends.
+    session.dispose();
+    let after: OpResult | undefined;
+    runOps(function* (_call, thread) {
+      yield* thread.spawn([function* (th) { after = yield* th.call('memfd_create', {}); }], 'thread');
+    });
+    t.match(after, { ok: true }, 'the next session runs groups as usual');
   });
 });

@@ -124,50 +124,51 @@ static struct nat_group *group_arg(napi_env env, napi_value v, int32_t *id)
 	return groups[*id];
 }
 
-/* groupRound(id, [null | [code, args, str]] per member) -> results (null for idle members) */
-static napi_value js_group_round(napi_env env, napi_callback_info info)
+/* groupSubmit(id, member, code, args, str?) -> 0, or the errno of a malformed op */
+static napi_value js_group_submit(napi_env env, napi_callback_info info)
 {
-	size_t argc = 2;
-	napi_value argv[2], out;
-	int32_t id;
-	uint32_t n = 0;
-	struct nat_op ops[MAX_MEMBERS];
-	const struct nat_op *pending[MAX_MEMBERS];
-	struct nat_result results[MAX_MEMBERS];
-	int bad[MAX_MEMBERS];
+	size_t argc = 5;
+	napi_value argv[5];
+	int32_t id, member = -1;
+	struct nat_op op;
 
 	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	struct nat_group *g = argc < 2 ? NULL : group_arg(env, argv[0], &id);
-	if (!g || napi_get_array_length(env, argv[1], &n) != napi_ok || n > MAX_MEMBERS) {
-		napi_throw_error(env, NULL, "groupRound: bad group or op list");
+	struct nat_group *g = argc < 4 ? NULL : group_arg(env, argv[0], &id);
+	if (!g || napi_get_value_int32(env, argv[1], &member) != napi_ok) {
+		napi_throw_error(env, NULL, "groupSubmit: bad group or member");
 		return NULL;
 	}
-	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
-		napi_value el, code, args, str;
-		napi_valuetype type = napi_null;
-		pending[i] = NULL;
-		bad[i] = 0;
-		if (i >= n || napi_get_element(env, argv[1], i, &el) != napi_ok || napi_typeof(env, el, &type) != napi_ok ||
-		    type == napi_null || type == napi_undefined)
-			continue;
-		napi_get_element(env, el, 0, &code);
-		napi_get_element(env, el, 1, &args);
-		napi_get_element(env, el, 2, &str);
-		bad[i] = read_op(env, code, args, str, &ops[i]);
-		if (!bad[i])
-			pending[i] = &ops[i];
+	int err = read_op(env, argv[2], argv[3], argc > 4 ? argv[4] : NULL, &op);
+	if (err)
+		return int_value(env, err);
+	err = nat_group_submit(g, member, &op);
+	if (err) {
+		napi_throw_error(env, NULL, err == EBUSY ? "groupSubmit: the member's last op is not collected" : "groupSubmit: no such member");
+		return NULL;
 	}
-	nat_group_round(g, pending, results);
-	napi_create_array_with_length(env, n, &out);
-	for (uint32_t i = 0; i < n; i++) {
-		napi_value r;
-		if (bad[i])
-			r = error_result(env, bad[i]);
-		else if (pending[i])
-			r = make_result(env, &results[i]);
-		else
-			napi_get_null(env, &r);
-		napi_set_element(env, out, i, r);
+	return int_value(env, 0);
+}
+
+/* groupCollect() -> [[id, member, result], ...]: blocks until some op of a
+ * group finished; [] at once when none is in flight. */
+static napi_value js_group_collect(napi_env env, napi_callback_info info)
+{
+	struct nat_completion done[MAX_MEMBERS];
+	napi_value out;
+
+	(void)info;
+	int n = nat_group_collect(done, MAX_MEMBERS);
+	napi_create_array_with_length(env, (size_t)n, &out);
+	for (int i = 0; i < n; i++) {
+		int32_t id = 0;
+		while (id < MAX_GROUPS && groups[id] != done[i].group)
+			id++;
+		napi_value entry;
+		napi_create_array_with_length(env, 3, &entry);
+		napi_set_element(env, entry, 0, int_value(env, id));
+		napi_set_element(env, entry, 1, int_value(env, done[i].member));
+		napi_set_element(env, entry, 2, make_result(env, &done[i].result));
+		napi_set_element(env, out, (uint32_t)i, entry);
 	}
 	return out;
 }
@@ -215,7 +216,8 @@ static napi_value init(napi_env env, napi_value exports)
 	const napi_property_descriptor props[] = {
 		{ "execute", NULL, js_execute, NULL, NULL, NULL, napi_default, NULL },
 		{ "groupOpen", NULL, js_group_open, NULL, NULL, NULL, napi_default, NULL },
-		{ "groupRound", NULL, js_group_round, NULL, NULL, NULL, napi_default, NULL },
+		{ "groupSubmit", NULL, js_group_submit, NULL, NULL, NULL, napi_default, NULL },
+		{ "groupCollect", NULL, js_group_collect, NULL, NULL, NULL, napi_default, NULL },
 		{ "groupEnd", NULL, js_group_end, NULL, NULL, NULL, napi_default, NULL },
 		{ "drivers", NULL, js_drivers, NULL, NULL, NULL, napi_default, NULL },
 	};

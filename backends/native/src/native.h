@@ -116,13 +116,26 @@ void nat_map_unlock(void);
  * fork time: reset it. */
 void nat_map_after_fork(void);
 
-/* A group of executors running one op each per round, concurrently: native
- * threads of this process, or forked children sharing its open files. */
+/* A group of executors running scenario threads' ops concurrently, each
+ * member at its own pace: native threads of this process, or forked children
+ * sharing its open files. */
 struct nat_group;
 struct nat_group *nat_group_threads(int members, int *err);
 struct nat_group *nat_group_fork(int members, int *err);
-/* ops[i] NULL: member i has nothing to run this round. */
-void nat_group_round(struct nat_group *g, const struct nat_op *const *ops, struct nat_result *results);
+/* Starts op on member, which must be idle (its last op collected): returns 0,
+ * EINVAL for no such member, or EBUSY. */
+int nat_group_submit(struct nat_group *g, int member, const struct nat_op *op);
+struct nat_completion {
+	struct nat_group *group;
+	int member;
+	struct nat_result result;
+};
+/* Waits until ops of any groups have finished and returns up to max of them,
+ * oldest first; 0 at once when no op is in flight. */
+int nat_group_collect(struct nat_completion *out, int max);
+/* Ends the group: idle members are let go (their children reaped) before it
+ * returns; an op still running is abandoned (its worker is let go when the op
+ * returns) and its result, like any not yet collected, is dropped. */
 void nat_group_end(struct nat_group *g);
 
 #endif
