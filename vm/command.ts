@@ -36,6 +36,9 @@ const VM_OPTIONS = {
   memory: { type: 'string' },
 } as const;
 
+/** The guest run's default per-test timeout (seconds). */
+export const GUEST_PER_TEST_TIMEOUT_S = 600;
+
 const USAGE = 'usage: primeci vm [--kernel-dir DIR | --kernel IMAGE --modules DIR] [--build NAME] [--silence S] [--stall S] [--timeout S] [--reboots N] [--memory MB] -- run [RUN OPTIONS]';
 
 export interface VmPlan {
@@ -84,9 +87,12 @@ export function planVm(argv: string[], cwd = process.cwd()): VmPlan {
   if (command.settings.backend !== 'native') throw new UsageError('primeci vm: the guest runs the native backend (drop --backend)');
   const names = (...flags: string[]) => guestArgs.some((a) => flags.some((f) => a === f || a.startsWith(`${f}=`)));
   // One kernel for every job: like igt_runner, one test at a time unless asked
-  // (vgem_basic@unload removes the module other tests use).
+  // (vgem_basic@unload removes the module other tests use). Under TCG a test
+  // runs tens of times slower than on hardware (sw_sync@sync_multi_consumer
+  // took 59-117 s here): a per-test timeout sized for the emulator, unless given.
   const runArgs = [
     'run', '--backend', 'native', ...(names('--workers', '-j') ? [] : ['--workers', '1']),
+    ...(names('--per-test-timeout') ? [] : ['--per-test-timeout', String(GUEST_PER_TEST_TIMEOUT_S)]),
     ...guestArgs, ...(names('--results') ? [] : ['--results', command.dir]),
   ];
   const shares = outermost([PROJECT, resolve(cwd), dirname(command.dir)]);

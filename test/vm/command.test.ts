@@ -32,7 +32,7 @@ t.test('vm options are checked on the host before any boot', async (t) => {
     t.equal(plan.dir, join(scratch, 'r'));
     t.equal(plan.silenceMs, 30_000);
     t.equal(plan.stallMs, 60_000);
-    t.same(plan.runArgs, ['run', '--backend', 'native', '--workers', '1', '-t', 'basic', '--results', join(scratch, 'r')], 'one job at a time on the one kernel');
+    t.same(plan.runArgs, ['run', '--backend', 'native', '--workers', '1', '--per-test-timeout', '600', '-t', 'basic', '--results', join(scratch, 'r')], 'one job at a time on the one kernel, with a timeout sized for TCG');
     t.same(plan.shares.sort(), [root, scratch].sort(), 'the project and the working folder; the results\' parent is inside the latter');
   }
 });
