@@ -48,7 +48,10 @@ const HALTED = /reboot: System halted/;
 export const HEARTBEAT = 'primeci-vm: heartbeat';
 
 export function qemuArgs(o: BootOptions): string[] {
-  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', `primeci.control=${o.control}`];
+  // RCU's stall detector waits 21 s, tuned for hardware: under TCG a long
+  // kernel loop (dmabuf_selftests' dma_fence_chain) takes longer than that
+  // and would report a stall that is the emulator's, not the kernel's.
+  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', 'rcupdate.rcu_cpu_stall_timeout=300', `primeci.control=${o.control}`];
   const args = [
     '-accel', 'tcg', '-m', String(o.memoryMb ?? 1024), '-smp', '2',
     '-nodefaults', '-display', 'none', '-no-reboot', '-monitor', 'none',
