@@ -24,7 +24,7 @@ export const settingsSchema = z.object({
   workers: z.number().int().min(1).max(LIMITS.workers),
   perTestTimeout: z.number().positive().max(LIMITS.seconds),
   overallTimeout: z.number().min(0).max(LIMITS.seconds),
-  dmesg: z.object({ warnLevel: z.number().int().min(0).max(LIMITS.logLevel), piglitStyle: z.boolean() }),
+  dmesg: z.object({ warnLevel: z.number().int().min(0).max(LIMITS.logLevel), piglitStyle: z.boolean(), emulated: z.boolean().optional() }),
   abortOn: z.array(z.enum(MONITORS)),
   reporters: z.array(z.string()),
 });
@@ -136,6 +136,8 @@ export function parseRunCommand(argv: string[], cwd = process.cwd()): RunCommand
     dmesg: {
       warnLevel: integer('--dmesg-warn-level', values['dmesg-warn-level'], config.dmesg_warn_level, 0, LIMITS.logLevel),
       piglitStyle: values['piglit-style-dmesg'] ?? config.piglit_style_dmesg,
+      // Set by vm/command.ts's guest script: this run's kernel is primeci's QEMU guest.
+      emulated: process.env.PRIMECI_GUEST === 'tcg' || undefined,
     },
     abortOn: monitors(values['abort-on-monitored-error'], config),
     reporters: [...config.reporters, ...(values.reporter ?? [])],

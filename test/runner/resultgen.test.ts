@@ -1,4 +1,5 @@
 import t from 'tap';
+import { isWarning } from '../../runner/results/dmesg.ts';
 import { jobResult, verdictFromOutput, type JobFiles } from '../../runner/results/resultgen.ts';
 import { DEFAULT_DMESG_RULES, formatDmesgLine } from '../../runner/results/dmesg.ts';
 import { parseKmsg, formatKmsg } from '../../runner/results/layout.ts';
@@ -66,4 +67,11 @@ t.test('worse orders statuses by severity', async (t) => {
   t.equal(worse('pass', 'fail'), 'fail');
   t.equal(worse('incomplete', 'pass'), 'incomplete');
   t.equal(worse('skip', 'pass'), 'skip');
+});
+
+t.test('emulator timing warnings pass only in primeci\'s QEMU guest', async (t) => {
+  const hrtimer = { seq: 1, level: 4, usec: 1, message: 'hrtimer: interrupt took 32125040 ns' };
+  t.ok(isWarning(hrtimer, { warnLevel: 4, piglitStyle: false }), 'on any other kernel it is a warning, as IGT says');
+  t.notOk(isWarning(hrtimer, { warnLevel: 4, piglitStyle: false, emulated: true }), 'under TCG it is the emulator\'s, not the test\'s');
+  t.ok(isWarning({ ...hrtimer, message: 'WARNING: possible circular locking dependency detected' }, { warnLevel: 4, piglitStyle: false, emulated: true }), 'a real warning still counts in the guest');
 });

@@ -40,7 +40,7 @@ t.test('vm options are checked on the host before any boot', async (t) => {
 t.test('the guest script quotes every argument', async (t) => {
   t.equal(
     guestScript('/w d', ['run', "it's"]),
-    `cd '/w d' && CI=1 exec node --jitless --no-expose-wasm '${root}/bin/primeci.js' 'run' 'it'\\''s'\n`,
+    `cd '/w d' && CI=1 PRIMECI_GUEST=tcg exec node --jitless --no-expose-wasm '${root}/bin/primeci.js' 'run' 'it'\\''s'\n`,
   );
 });
 
