@@ -157,7 +157,7 @@ t.test('implicit fences: vgem fence, poll, sync_file export/import/wait/info/mer
     t.same(call(th, 'dmabuf_import_sync_file', { fd: dmabuf, sync_file: readSync, flags: ['write'] }), { ok: true, value: null });
     t.match(call(th, 'dmabuf_import_sync_file', { fd: dmabuf, sync_file: readSync, flags: 0 }), { ok: false, errno: 'EINVAL' });
     t.match(call(th, 'sync_file_wait', { fd: 999, timeout_ms: 0 }), { ok: false, errno: 'EINVAL' }, 'wait on a closed fd');
-    t.match(session.unmet({ feature: 'sw_sync' }), /CONFIG_SW_SYNC/, 'Debian 6.1 has no sw_sync');
+    t.equal(session.unmet({ feature: 'sw_sync' }), undefined, 'the default VM carries sw_sync (an extra module Debian 6.1 lacks)');
   });
 });
 
