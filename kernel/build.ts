@@ -109,8 +109,8 @@ function modulePlan(source: KernelSource, req: BuildRequest, records: PatchRecor
   }
   const config = readConfig(packaged.value.config);
   const extras = extraModules(source.version);
-  const patched = applyPatches(source.dir, req.patches, `${source.id} (${source.version})`);
-  const plan = planModules(source.dir, [...patched.keys()], config, extras);
+  // Planning needs only the touched paths; applying waits for a cache miss.
+  const plan = planModules(source.dir, [...new Set(records.flatMap((r) => r.files))], config, extras);
   if (plan.builtIn.length) {
     throw new KernelBuildError(
       `the module path rebuilds modules only, and ${blame(records, plan.builtIn)} ${plan.builtIn.length > 1 ? 'are' : 'is'} built into ` +
@@ -130,6 +130,7 @@ function modulePlan(source: KernelSource, req: BuildRequest, records: PatchRecor
     configFiles: [packaged.value.config],
     configHash: sha256(configText),
     build: async (folder, log) => {
+      const patched = applyPatches(source.dir, req.patches, `${source.id} (${source.version})`);
       const workRoot = join(workDir(env), `${source.id}-modules`);
       const built = await withBuildLock(workRoot, (pid) => progress(`waiting for another build (pid ${pid}) in ${workRoot}`), () =>
         jobs.reduce<BuiltModule[]>((done, job) => [...done, buildModule(job, { sourceDir: source.dir, headers, workRoot, patched, log, progress }, done)], []),
